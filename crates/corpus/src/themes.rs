@@ -1,0 +1,365 @@
+//! Themes: the taxonomy of `config/themes.toml` and the tagger that gives paragraphs their themes.
+//!
+//! Each theme lists its evidence: words and phrases with weights. A paragraph's score for a theme
+//! is the sum, over the evidence it contains, of `weight × (1 + ln(occurrences))`, so repetition
+//! counts but does not dominate. A paragraph gets the themes whose score reaches the theme's
+//! threshold, the strongest first, at most `max_per_paragraph` of them, plus its document's own
+//! themes. Evidence is matched on analyzed terms, with the same analyzer as search: `sanctions`
+//! evidence matches "sanctioned", and `Kyŏngje` evidence matches "Kyo'ngje".
+
+use std::collections::HashMap;
+
+use folio_text::Analyzer;
+use serde::{Deserialize, Serialize};
+
+/// The theme taxonomy, as written in `themes.toml`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Taxonomy {
+    /// Score a paragraph needs for a theme, unless the theme sets its own.
+    #[serde(default = "default_threshold")]
+    pub threshold: f32,
+    /// At most this many themes per paragraph from evidence (document themes come on top).
+    #[serde(default = "default_max")]
+    pub max_per_paragraph: usize,
+    #[serde(default, rename = "theme")]
+    pub themes: Vec<ThemeDef>,
+}
+
+fn default_threshold() -> f32 {
+    3.0
+}
+
+fn default_max() -> usize {
+    4
+}
+
+/// One theme.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeDef {
+    /// Stable id: lowercase letters, digits and hyphens.
+    pub id: String,
+    pub label: String,
+    /// One line saying what the theme covers.
+    pub description: String,
+    /// Overrides the taxonomy's threshold for this theme.
+    #[serde(default)]
+    pub threshold: Option<f32>,
+    /// Words and phrases with their weights.
+    pub evidence: std::collections::BTreeMap<String, f32>,
+}
+
+/// A problem in the taxonomy, naming the theme and key.
+#[derive(Debug, thiserror::Error)]
+pub enum TaxonomyError {
+    #[error("themes file does not parse: {0}")]
+    Syntax(String),
+    #[error("theme[{index}].id {id:?}: ids are lowercase letters, digits and hyphens")]
+    BadId { index: usize, id: String },
+    #[error("theme {id:?} is defined twice")]
+    Duplicate { id: String },
+    #[error(
+        "theme {id:?}: evidence {phrase:?} has weight {weight}; weights must be positive numbers"
+    )]
+    BadWeight {
+        id: String,
+        phrase: String,
+        weight: f32,
+    },
+    #[error("theme {id:?}: evidence {phrase:?} has no searchable words")]
+    EmptyPhrase { id: String, phrase: String },
+    #[error("theme {id:?}: no evidence; list the words and phrases that mark it")]
+    NoEvidence { id: String },
+    #[error("threshold {0} must be a positive number")]
+    BadThreshold(f32),
+}
+
+impl Taxonomy {
+    pub fn from_toml(text: &str) -> Result<Taxonomy, TaxonomyError> {
+        let t: Taxonomy = toml::from_str(text).map_err(|e| TaxonomyError::Syntax(e.to_string()))?;
+        Ok(t)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ThemeDef> {
+        self.themes.iter().find(|t| t.id == id)
+    }
+}
+
+/// Why a paragraph got (or did not get) a theme.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ThemeExplanation {
+    pub theme: String,
+    pub label: String,
+    pub score: f32,
+    pub threshold: f32,
+    /// Given to the paragraph.
+    pub assigned: bool,
+    /// Given because the document lists the theme, whatever the evidence.
+    pub from_document: bool,
+    pub evidence: Vec<EvidenceMatch>,
+}
+
+/// One piece of evidence found in a paragraph.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EvidenceMatch {
+    pub phrase: String,
+    pub weight: f32,
+    pub occurrences: usize,
+    pub contribution: f32,
+}
+
+struct Evidence {
+    phrase: String,
+    terms: Vec<String>,
+    weight: f32,
+}
+
+struct CompiledTheme {
+    id: String,
+    label: String,
+    threshold: f32,
+    evidence: Vec<Evidence>,
+}
+
+/// The taxonomy compiled for matching: evidence analyzed once.
+pub struct Tagger {
+    analyzer: Analyzer,
+    themes: Vec<CompiledTheme>,
+    max: usize,
+}
+
+impl std::fmt::Debug for Tagger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tagger")
+            .field("themes", &self.themes.len())
+            .finish()
+    }
+}
+
+impl Tagger {
+    /// Validates the taxonomy and analyzes its evidence.
+    pub fn new(taxonomy: &Taxonomy, analyzer: Analyzer) -> Result<Tagger, TaxonomyError> {
+        if !(taxonomy.threshold.is_finite() && taxonomy.threshold > 0.0) {
+            return Err(TaxonomyError::BadThreshold(taxonomy.threshold));
+        }
+        let mut themes = Vec::new();
+        for (index, def) in taxonomy.themes.iter().enumerate() {
+            let valid_id = !def.id.is_empty()
+                && def
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !valid_id {
+                return Err(TaxonomyError::BadId {
+                    index,
+                    id: def.id.clone(),
+                });
+            }
+            if themes.iter().any(|t: &CompiledTheme| t.id == def.id) {
+                return Err(TaxonomyError::Duplicate { id: def.id.clone() });
+            }
+            if def.evidence.is_empty() {
+                return Err(TaxonomyError::NoEvidence { id: def.id.clone() });
+            }
+            let threshold = def.threshold.unwrap_or(taxonomy.threshold);
+            if !(threshold.is_finite() && threshold > 0.0) {
+                return Err(TaxonomyError::BadThreshold(threshold));
+            }
+            let mut evidence = Vec::new();
+            for (phrase, &weight) in &def.evidence {
+                if !(weight.is_finite() && weight > 0.0) {
+                    return Err(TaxonomyError::BadWeight {
+                        id: def.id.clone(),
+                        phrase: phrase.clone(),
+                        weight,
+                    });
+                }
+                let terms = analyzer.terms(phrase);
+                if terms.is_empty() {
+                    return Err(TaxonomyError::EmptyPhrase {
+                        id: def.id.clone(),
+                        phrase: phrase.clone(),
+                    });
+                }
+                evidence.push(Evidence {
+                    phrase: phrase.clone(),
+                    terms,
+                    weight,
+                });
+            }
+            themes.push(CompiledTheme {
+                id: def.id.clone(),
+                label: def.label.clone(),
+                threshold,
+                evidence,
+            });
+        }
+        Ok(Tagger {
+            analyzer,
+            themes,
+            max: taxonomy.max_per_paragraph,
+        })
+    }
+
+    /// Whether `id` is a theme of the taxonomy.
+    pub fn knows(&self, id: &str) -> bool {
+        self.themes.iter().any(|t| t.id == id)
+    }
+
+    /// The ids of all themes, in taxonomy order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.themes.iter().map(|t| t.id.as_str())
+    }
+
+    /// The themes of a paragraph: the strongest evidence-backed ones plus the document's.
+    pub fn tag(&self, text: &str, document_themes: &[String]) -> Vec<String> {
+        self.explain(text, document_themes)
+            .into_iter()
+            .filter(|e| e.assigned)
+            .map(|e| e.theme)
+            .collect()
+    }
+
+    /// Every theme with evidence in the paragraph (or from the document), with its score and
+    /// whether it was assigned, strongest first.
+    pub fn explain(&self, text: &str, document_themes: &[String]) -> Vec<ThemeExplanation> {
+        let terms = self.analyzer.terms(text);
+        let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in terms.iter().enumerate() {
+            positions.entry(t.as_str()).or_default().push(i);
+        }
+        let count = |ev: &Evidence| -> usize {
+            let Some(starts) = positions.get(ev.terms[0].as_str()) else {
+                return 0;
+            };
+            if ev.terms.len() == 1 {
+                return starts.len();
+            }
+            starts
+                .iter()
+                .filter(|&&p| {
+                    ev.terms[1..]
+                        .iter()
+                        .enumerate()
+                        .all(|(k, t)| terms.get(p + 1 + k).is_some_and(|x| x == t))
+                })
+                .count()
+        };
+
+        let mut out: Vec<ThemeExplanation> = Vec::new();
+        for theme in &self.themes {
+            let evidence: Vec<EvidenceMatch> = theme
+                .evidence
+                .iter()
+                .filter_map(|ev| {
+                    let n = count(ev);
+                    (n > 0).then(|| EvidenceMatch {
+                        phrase: ev.phrase.clone(),
+                        weight: ev.weight,
+                        occurrences: n,
+                        contribution: ev.weight * (1.0 + (n as f32).ln()),
+                    })
+                })
+                .collect();
+            let from_document = document_themes.contains(&theme.id);
+            if evidence.is_empty() && !from_document {
+                continue;
+            }
+            let score = evidence.iter().map(|e| e.contribution).sum::<f32>();
+            out.push(ThemeExplanation {
+                theme: theme.id.clone(),
+                label: theme.label.clone(),
+                score: (score * 100.0).round() / 100.0,
+                threshold: theme.threshold,
+                assigned: false,
+                from_document,
+                evidence,
+            });
+        }
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.theme.cmp(&b.theme))
+        });
+        let mut given = 0;
+        for e in &mut out {
+            if e.score >= e.threshold && given < self.max {
+                e.assigned = true;
+                given += 1;
+            }
+            if e.from_document {
+                e.assigned = true;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tagger() -> Tagger {
+        let t = Taxonomy::from_toml(
+            r#"
+threshold = 2.0
+[[theme]]
+id = "foreign-trade"
+label = "Foreign trade"
+description = "Trade"
+evidence = { "foreign trade" = 2.0, "export" = 1.0, "trading company" = 2.0 }
+[[theme]]
+id = "sanctions"
+label = "Sanctions"
+description = "Sanctions"
+evidence = { "sanctions" = 2.5 }
+"#,
+        )
+        .unwrap();
+        Tagger::new(&t, Analyzer::new()).unwrap()
+    }
+
+    #[test]
+    fn phrases_and_stems_count() {
+        let tags = tagger().tag("Trading companies expanded foreign trade and exports.", &[]);
+        assert_eq!(tags, vec!["foreign-trade"]);
+    }
+
+    #[test]
+    fn weak_evidence_is_not_enough() {
+        assert!(tagger().tag("Coal exports fell.", &[]).is_empty());
+    }
+
+    #[test]
+    fn document_themes_always_apply() {
+        let tags = tagger().tag("Nothing relevant here.", &["sanctions".to_string()]);
+        assert_eq!(tags, vec!["sanctions"]);
+    }
+
+    #[test]
+    fn explanation_lists_evidence() {
+        let ex = tagger().explain("Sanctioned, sanctions and more sanctions.", &[]);
+        assert_eq!(ex.len(), 1);
+        assert_eq!(ex[0].evidence[0].occurrences, 3);
+        assert!(ex[0].assigned);
+    }
+
+    #[test]
+    fn invalid_taxonomies_are_rejected_with_the_key() {
+        let t = Taxonomy::from_toml(
+            "[[theme]]\nid = \"Bad Id\"\nlabel=\"x\"\ndescription=\"x\"\nevidence={x=1.0}",
+        )
+        .unwrap();
+        let e = Tagger::new(&t, Analyzer::new()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "theme[0].id \"Bad Id\": ids are lowercase letters, digits and hyphens"
+        );
+        let t = Taxonomy::from_toml(
+            "[[theme]]\nid = \"a\"\nlabel=\"x\"\ndescription=\"x\"\nevidence={x=-1.0}",
+        )
+        .unwrap();
+        assert!(Tagger::new(&t, Analyzer::new()).is_err());
+    }
+}

@@ -1,0 +1,620 @@
+//! folio's text analysis: the one definition of how a piece of research prose becomes search terms.
+//!
+//! Everything that compares words goes through [`Analyzer`]: the tantivy tokenizer that indexes
+//! paragraphs and parses queries (in `folio-search`), the theme tagger (in `folio-corpus`) and the
+//! highlighter. Keeping the rules in one place is what makes a theme's evidence, a query and a
+//! highlight agree on what "the same word" means.
+//!
+//! The rules, and why:
+//! - **Latin script** words are lowercased, stripped of diacritics (`Kyŏngje` → `kyongje`) and
+//!   stemmed with the Snowball English stemmer (`trading` → `trade`). Romanized Korean is written
+//!   with breves, apostrophes or neither, so apostrophes *inside* a word are dropped rather than
+//!   splitting it: `Kyo'ngje`, `Kyo’ngje`, `Kyŏngje` and `Kyongje` are one term.
+//! - **Hyphens and other punctuation split** words, so `Kim Jong-un` gives the same three terms, at
+//!   the same consecutive positions, as `Kim Jong Un`.
+//! - **Hangul and other CJK scripts** are written without spaces between the parts of a compound
+//!   (`자립적민족경제와`), and no dictionary can be downloaded at build time. A run of such
+//!   characters becomes overlapping two-character pieces, each at its own position (`자립`, `립적`,
+//!   `적민`, …), so a word inside a compound is found as a phrase of its pieces and phrase queries
+//!   keep working. A run of one character is kept whole.
+//! - Nothing is dropped at index time, not even stop words: phrases such as "Workers' Party of
+//!   Korea" must match exactly. Tokens say whether they are stop words so that query code can
+//!   decide what a question like "why did …" really requires.
+
+use std::fmt;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// Terms longer than this (in bytes) are not indexed: they are URLs, hashes or run-on garbage, and
+/// tantivy refuses terms above 64 KiB anyway.
+pub const MAX_TERM_BYTES: usize = 80;
+
+/// One term produced by the analyzer, with where it came from in the original text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Token {
+    /// The normalised term, as it is stored in the index.
+    pub term: String,
+    /// Byte offset of the first byte of the word in the analysed text.
+    pub from: usize,
+    /// Byte offset one past the last byte of the word in the analysed text.
+    pub to: usize,
+    /// Position of the term: consecutive words (and consecutive Hangul pieces) have consecutive
+    /// positions.
+    pub position: u32,
+    /// The word is an English stop word (`the`, `why`, `of`, …).
+    pub stopword: bool,
+    /// The term is a piece of a Hangul/CJK run rather than a whole word.
+    pub cjk: bool,
+}
+
+/// The analysis pipeline. Cheap to clone; build one and share it.
+#[derive(Clone)]
+pub struct Analyzer {
+    stemmer: std::sync::Arc<Stemmer>,
+}
+
+impl fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Analyzer(english)")
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analyzer {
+    /// The analyzer folio uses for every text field.
+    pub fn new() -> Self {
+        Analyzer {
+            stemmer: std::sync::Arc::new(Stemmer::create(Algorithm::English)),
+        }
+    }
+
+    /// A token stream over `text`; call [`Tokens::advance`] and read [`Tokens::token`].
+    pub fn tokens<'a>(&'a self, text: &'a str) -> Tokens<'a> {
+        Tokens {
+            analyzer: self,
+            text,
+            cursor: 0,
+            run: Vec::new(),
+            run_next: 0,
+            next_position: 0,
+            token: Token::default(),
+            word: String::new(),
+        }
+    }
+
+    /// All tokens of `text`, collected. Convenient for short strings (queries, evidence phrases).
+    pub fn analyze(&self, text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        let mut tokens = self.tokens(text);
+        while tokens.advance() {
+            out.push(tokens.token().clone());
+        }
+        out
+    }
+
+    /// The terms of `text`, in order.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.analyze(text).into_iter().map(|t| t.term).collect()
+    }
+
+    /// Folds a word the way the analyzer does, without stemming: for prefix queries, where
+    /// `trad*` must match the stored term `trade` and stemming the prefix would be wrong.
+    pub fn fold(&self, word: &str) -> String {
+        fold(word)
+    }
+
+    /// Stems an already folded word.
+    pub fn stem(&self, folded: &str) -> String {
+        if folded.bytes().all(|b| b.is_ascii_lowercase()) {
+            self.stemmer.stem(folded).into_owned()
+        } else {
+            folded.to_string()
+        }
+    }
+}
+
+/// A streaming tokenizer over one text. Reuses its buffers, so tokenizing a paragraph allocates
+/// nothing per word once warm.
+pub struct Tokens<'a> {
+    analyzer: &'a Analyzer,
+    text: &'a str,
+    cursor: usize,
+    /// Byte offsets of the characters of the pending CJK run, plus the end offset.
+    run: Vec<usize>,
+    run_next: usize,
+    next_position: u32,
+    token: Token,
+    word: String,
+}
+
+impl Tokens<'_> {
+    /// Moves to the next token; returns false at the end of the text.
+    pub fn advance(&mut self) -> bool {
+        loop {
+            if self.emit_from_run() {
+                return true;
+            }
+            let Some((start, class)) = self.skip_separators() else {
+                return false;
+            };
+            match class {
+                CharClass::Cjk => self.start_run(start),
+                CharClass::Word => {
+                    if self.read_word(start) {
+                        return true;
+                    }
+                }
+                CharClass::Separator => unreachable!("skip_separators stops at a word"),
+            }
+        }
+    }
+
+    /// The current token; valid after `advance` returned true.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// The current token, mutable: tantivy's token stream hands it out this way.
+    pub fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+
+    fn skip_separators(&mut self) -> Option<(usize, CharClass)> {
+        let rest = &self.text[self.cursor..];
+        for (i, c) in rest.char_indices() {
+            let class = classify(c);
+            if class != CharClass::Separator {
+                return Some((self.cursor + i, class));
+            }
+        }
+        self.cursor = self.text.len();
+        None
+    }
+
+    fn start_run(&mut self, start: usize) {
+        self.run.clear();
+        self.run_next = 0;
+        let mut end = self.text.len();
+        for (i, c) in self.text[start..].char_indices() {
+            if classify(c) != CharClass::Cjk {
+                end = start + i;
+                break;
+            }
+            self.run.push(start + i);
+        }
+        self.run.push(end);
+        self.cursor = end;
+    }
+
+    /// Emits the next piece of the pending CJK run: overlapping pairs, or the single character
+    /// of a one-character run.
+    fn emit_from_run(&mut self) -> bool {
+        let chars = self.run.len().saturating_sub(1);
+        if chars == 0 {
+            return false;
+        }
+        let i = self.run_next;
+        let width = if chars == 1 { 1 } else { 2 };
+        if i + width > chars {
+            self.run.clear();
+            return false;
+        }
+        let (from, to) = (self.run[i], self.run[i + width]);
+        self.run_next += 1;
+        self.token.term.clear();
+        self.token.term.push_str(&self.text[from..to]);
+        self.set_span(from, to, false, true);
+        true
+    }
+
+    /// Reads one word starting at `start`; returns whether it produced a token.
+    fn read_word(&mut self, start: usize) -> bool {
+        let text = self.text;
+        let mut end = text.len();
+        let mut chars = text[start..].char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match classify(c) {
+                CharClass::Word => {}
+                CharClass::Separator if is_apostrophe(c) => {
+                    // Inside a word (Kyo'ngje, Korea's) the apostrophe joins; at its end it ends it.
+                    let next_is_word = chars
+                        .peek()
+                        .is_some_and(|&(_, n)| classify(n) == CharClass::Word);
+                    if !next_is_word {
+                        end = start + i;
+                        break;
+                    }
+                }
+                _ => {
+                    end = start + i;
+                    break;
+                }
+            }
+        }
+        self.cursor = end;
+        let raw = &text[start..end];
+        self.word.clear();
+        fold_into(raw, &mut self.word);
+        if self.word.is_empty() || self.word.len() > MAX_TERM_BYTES {
+            return false;
+        }
+        let stopword = is_stopword(&self.word);
+        self.token.term.clear();
+        if self.word.bytes().all(|b| b.is_ascii_lowercase()) {
+            self.token
+                .term
+                .push_str(&self.analyzer.stemmer.stem(&self.word));
+        } else {
+            self.token.term.push_str(&self.word);
+        }
+        self.set_span(start, end, stopword, false);
+        true
+    }
+
+    fn set_span(&mut self, from: usize, to: usize, stopword: bool, cjk: bool) {
+        self.token.from = from;
+        self.token.to = to;
+        self.token.position = self.next_position;
+        self.token.stopword = stopword;
+        self.token.cjk = cjk;
+        self.next_position += 1;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CharClass {
+    Word,
+    Cjk,
+    Separator,
+}
+
+fn classify(c: char) -> CharClass {
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() {
+            CharClass::Word
+        } else {
+            CharClass::Separator
+        };
+    }
+    if is_cjk(c) {
+        CharClass::Cjk
+    } else if c.is_alphanumeric() || is_combining_mark(c) {
+        CharClass::Word
+    } else {
+        CharClass::Separator
+    }
+}
+
+/// Scripts written without spaces inside compounds: Hangul syllables, CJK ideographs, kana.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{AC00}'..='\u{D7A3}'   // Hangul syllables
+        | '\u{1100}'..='\u{11FF}' // Hangul jamo
+        | '\u{3130}'..='\u{318F}' // Hangul compatibility jamo
+        | '\u{3040}'..='\u{30FF}' // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
+    )
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | 'ʼ' | '`' | '´' | 'ʻ' | '′')
+}
+
+/// Lowercases a word and strips its diacritics and apostrophes, as the analyzer does before
+/// stemming.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    fold_into(word, &mut out);
+    out
+}
+
+/// Folds one character (see [`fold`]); punctuation other than apostrophes is kept as is.
+pub fn fold_char(c: char, out: &mut String) {
+    if is_apostrophe(c) {
+        return;
+    }
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else {
+        fold_into(c.encode_utf8(&mut [0; 4]), out);
+    }
+}
+
+/// Lowercases and strips diacritics; apostrophes vanish. Hangul never reaches here.
+fn fold_into(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        for b in word.bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(b.to_ascii_lowercase() as char);
+            }
+        }
+        return;
+    }
+    for c in word.chars() {
+        if is_apostrophe(c) || is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'ß' => out.push_str("ss"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'œ' | 'Œ' => out.push_str("oe"),
+            'ø' | 'Ø' => out.push('o'),
+            'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
+            'ł' | 'Ł' => out.push('l'),
+            'ı' => out.push('i'),
+            'þ' | 'Þ' => out.push_str("th"),
+            _ => decompose_canonical(c, |d| {
+                if !is_combining_mark(d) {
+                    out.extend(d.to_lowercase());
+                }
+            }),
+        }
+    }
+}
+
+/// English stop words, checked on the folded, unstemmed word.
+pub fn is_stopword(folded: &str) -> bool {
+    STOPWORDS.binary_search(&folded).is_ok()
+}
+
+/// Sorted, so that lookup is a binary search.
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        Analyzer::new().terms(text)
+    }
+
+    #[test]
+    fn stopwords_are_sorted() {
+        assert!(STOPWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn stems_english() {
+        assert_eq!(terms("trading"), terms("trade"));
+        assert_eq!(terms("Sanctions"), terms("sanction"));
+        assert_eq!(terms("economies"), terms("economy"));
+    }
+
+    #[test]
+    fn folds_romanized_korean_spellings_to_one_term() {
+        let expected = terms("Kyongje Yongu");
+        for spelling in [
+            "Kyo'ngje Yo'ngu",
+            "Kyŏngje Yŏn'gu",
+            "Kyo’ngje Yo’ngu",
+            "KYONGJE YONGU",
+        ] {
+            assert_eq!(terms(spelling), expected, "{spelling}");
+        }
+    }
+
+    #[test]
+    fn hyphens_split_names_at_consecutive_positions() {
+        let a = Analyzer::new().analyze("Kim Jong-un");
+        let b = Analyzer::new().analyze("Kim Jong Un");
+        let key = |t: &[Token]| {
+            t.iter()
+                .map(|t| (t.term.clone(), t.position))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(&a), key(&b));
+    }
+
+    #[test]
+    fn possessives_fold_into_the_word() {
+        assert_eq!(terms("Korea’s"), terms("Korea"));
+        assert_eq!(terms("people's"), terms("people"));
+    }
+
+    #[test]
+    fn hangul_runs_become_overlapping_pairs_with_positions() {
+        let tokens = Analyzer::new().analyze("자립적민족경제와 무역");
+        let got: Vec<_> = tokens
+            .iter()
+            .map(|t| (t.term.as_str(), t.position))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("자립", 0),
+                ("립적", 1),
+                ("적민", 2),
+                ("민족", 3),
+                ("족경", 4),
+                ("경제", 5),
+                ("제와", 6),
+                ("무역", 7)
+            ]
+        );
+        assert_eq!(
+            &"자립적민족경제와 무역"[tokens[3].from..tokens[3].to],
+            "민족"
+        );
+    }
+
+    #[test]
+    fn single_hangul_syllable_is_kept() {
+        assert_eq!(terms("김 정일"), vec!["김", "정일"]);
+    }
+
+    #[test]
+    fn mixed_scripts_split_at_the_boundary() {
+        assert_eq!(terms("DPRK의 2013년"), vec!["dprk", "의", "2013", "년"]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "“Kyo’ngje Yo’ngu,” (2013).";
+        for t in Analyzer::new().analyze(text) {
+            assert!(text.is_char_boundary(t.from) && text.is_char_boundary(t.to));
+        }
+        let first = &Analyzer::new().analyze(text)[0];
+        assert_eq!(&text[first.from..first.to], "Kyo’ngje");
+    }
+
+    #[test]
+    fn trailing_apostrophe_ends_the_word() {
+        assert_eq!(terms("countries’ trade"), terms("countries trade"));
+    }
+
+    #[test]
+    fn stopwords_are_flagged_not_dropped() {
+        let tokens = Analyzer::new().analyze("Workers' Party of Korea");
+        assert_eq!(tokens.len(), 4);
+        assert!(tokens[2].stopword);
+        assert!(!tokens[1].stopword);
+    }
+
+    #[test]
+    fn overlong_terms_are_skipped() {
+        let long = "x".repeat(200);
+        assert_eq!(terms(&format!("a {long} b")), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn fold_does_not_stem() {
+        let a = Analyzer::new();
+        assert_eq!(a.fold("Trad"), "trad");
+        assert_eq!(a.fold("Yŏn'gu"), "yongu");
+    }
+}
