@@ -405,10 +405,11 @@ fn locate_lines(html: &str, mut blocks: Vec<Block>) -> Vec<Block> {
         let probe: String = block.text.chars().take(24).collect();
         let probe = probe.split(['&', '<']).next().unwrap_or("");
         if probe.len() >= 4
-            && let Some(i) = html[from..].find(probe) {
-                from += i;
-                block.line = Some(crate::error::line_of(html, from));
-            }
+            && let Some(i) = html[from..].find(probe)
+        {
+            from += i;
+            block.line = Some(crate::error::line_of(html, from));
+        }
     }
     blocks
 }

@@ -234,9 +234,10 @@ impl Cleaner {
             if let Hint::FootnoteMarker(label) = &item.block.hint {
                 pending = Some(label.clone());
             } else if let Verdict::Footnote(label) = &mut item.verdict
-                && label.is_empty() {
-                    *label = pending.take().unwrap_or_default();
-                }
+                && label.is_empty()
+            {
+                *label = pending.take().unwrap_or_default();
+            }
         }
     }
 
@@ -341,12 +342,14 @@ impl Cleaner {
         for item in items.iter_mut() {
             if item.verdict == Verdict::Heading {
                 in_notes = self.is_notes_heading(&item.block.text);
-            } else if in_notes && item.verdict == Verdict::Undecided
-                && let Some((label, rest)) = numbered_note(&item.block.text) {
-                    let rest = rest.to_string();
-                    item.verdict = Verdict::Footnote(label.to_string());
-                    item.block.text = rest;
-                }
+            } else if in_notes
+                && item.verdict == Verdict::Undecided
+                && let Some((label, rest)) = numbered_note(&item.block.text)
+            {
+                let rest = rest.to_string();
+                item.verdict = Verdict::Footnote(label.to_string());
+                item.block.text = rest;
+            }
         }
         // Quotes, then everything left is body text.
         let mut previous: Option<(String, bool)> = None; // (text, was it the first kept paragraph)

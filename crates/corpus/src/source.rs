@@ -172,6 +172,28 @@ impl Corpus {
         Ok(hasher.finalize().to_hex()[..32].to_string())
     }
 
+    /// A hash of the files' names, sizes and modification times: cheap, and equal whenever the
+    /// files are untouched (a copied corpus may differ here yet have the same content).
+    pub fn stat_fingerprint(&self) -> std::io::Result<String> {
+        let mut files = Vec::new();
+        walk(&self.root, &self.root, &mut files)?;
+        files.sort();
+        let mut hasher = blake3::Hasher::new();
+        for rel in files {
+            let meta = fs::metadata(self.root.join(&rel))?;
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            hasher.update(rel.to_string_lossy().as_bytes());
+            hasher.update(&[0]);
+            hasher.update(&meta.len().to_le_bytes());
+            hasher.update(&mtime.to_le_bytes());
+        }
+        Ok(hasher.finalize().to_hex()[..32].to_string())
+    }
+
     /// The documents, one at a time, in a stable order. Each item is a document or the error that
     /// kept one from being read; the iteration goes on after an error.
     pub fn documents(&self) -> Documents<'_> {
@@ -485,9 +507,9 @@ fn file_document(
     let mut meta = RawMeta::default();
     if format == Format::Html
         && let Some(page) = RawMeta::from_value(Value::Object(crate::blocks::html_metadata(&text)))
-        {
-            meta.merge(page);
-        }
+    {
+        meta.merge(page);
+    }
     let mut at = Location::line(rel, 1);
     if let Some((m, manifest_at)) = manifest {
         meta.merge(m.clone());

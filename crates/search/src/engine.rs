@@ -1,0 +1,669 @@
+//! The engine: an open index and everything needed to answer searches on it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwapOption;
+use folio_text::Analyzer;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::collector::{CollectSpec, FolioCollector, Found};
+use crate::error::{Result, SearchError};
+use crate::highlight::{MarkOptions, mark};
+use crate::model::*;
+use crate::query::{Compiler, Concept, MatchSpec, Synonyms, Target, analyze, parse, relaxable};
+use crate::schema::{Fields, build_schema};
+use crate::store::{CurrentBuild, IndexStore};
+
+/// What an engine needs besides the index.
+#[derive(Clone, Debug, Default)]
+pub struct EngineOptions {
+    pub config: SearchConfig,
+    pub synonyms: Synonyms,
+    /// The theme taxonomy's labels, for `/facets` and validation of theme filters.
+    pub themes: Vec<ThemeInfo>,
+}
+
+/// An open index, ready to answer.
+pub struct Engine {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Analyzer,
+    options: EngineOptions,
+    build: Option<CurrentBuild>,
+    /// Lowercased source → the source as indexed, so filters ignore case.
+    sources: HashMap<String, String>,
+    known_themes: HashSet<String>,
+    documents: u64,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("build", &self.build.as_ref().map(|b| &b.name))
+            .field("documents", &self.documents)
+            .finish()
+    }
+}
+
+/// A stored paragraph, read back.
+struct Stored {
+    doc: TantivyDocument,
+}
+
+impl Stored {
+    fn str(&self, field: tantivy::schema::Field) -> Option<&str> {
+        self.doc.get_first(field).and_then(|v| v.as_str())
+    }
+
+    fn string(&self, field: tantivy::schema::Field) -> String {
+        self.str(field).unwrap_or_default().to_string()
+    }
+
+    fn opt(&self, field: tantivy::schema::Field) -> Option<String> {
+        self.str(field)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    fn all(&self, field: tantivy::schema::Field) -> Vec<String> {
+        self.doc
+            .get_all(field)
+            .filter_map(|v| v.as_str())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn u64(&self, field: tantivy::schema::Field) -> u64 {
+        self.doc
+            .get_first(field)
+            .and_then(|v| v.as_u64())
+            .unwrap_or_default()
+    }
+}
+
+impl Engine {
+    /// Opens the index in `path` (a build folder).
+    pub fn open(path: &Path, options: EngineOptions) -> Result<Engine> {
+        Engine::open_build(path, None, options)
+    }
+
+    /// Opens the current build of a store.
+    pub fn open_current(store: &IndexStore, options: EngineOptions) -> Result<Engine> {
+        let build = store
+            .current()?
+            .ok_or_else(|| SearchError::NoIndex(store.root().to_path_buf()))?;
+        let path = build.path.clone();
+        Engine::open_build(&path, Some(build), options)
+    }
+
+    fn open_build(
+        path: &Path,
+        build: Option<CurrentBuild>,
+        options: EngineOptions,
+    ) -> Result<Engine> {
+        let index = Index::open_in_dir(path)
+            .map_err(|e| SearchError::CorruptIndex(format!("{}: {e}", path.display())))?;
+        let analyzer = Analyzer::new();
+        crate::analyzer::register(&index, &analyzer);
+        let (expected, fields) = build_schema();
+        let actual = index.schema();
+        for (_, entry) in expected.fields() {
+            let same = actual
+                .get_field(entry.name())
+                .ok()
+                .map(|f| actual.get_field_entry(f) == entry)
+                .unwrap_or(false);
+            if !same {
+                return Err(SearchError::CorruptIndex(format!(
+                    "field `{}` differs from this version's schema; rebuild with `folio index`",
+                    entry.name()
+                )));
+            }
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let mut engine = Engine {
+            index,
+            reader,
+            fields,
+            analyzer,
+            options,
+            build,
+            sources: HashMap::new(),
+            known_themes: HashSet::new(),
+            documents: 0,
+        };
+        engine.load_vocabulary()?;
+        Ok(engine)
+    }
+
+    /// Reads the facet values and counts the documents.
+    fn load_vocabulary(&mut self) -> Result<()> {
+        let searcher = self.reader.searcher();
+        let mut docs: HashSet<Vec<u8>> = HashSet::new();
+        for seg in searcher.segment_readers() {
+            for (field, sink) in [
+                (self.fields.source, 0),
+                (self.fields.themes, 1),
+                (self.fields.doc_id, 2),
+            ] {
+                let inverted = seg.inverted_index(field)?;
+                let mut terms = inverted
+                    .terms()
+                    .stream()
+                    .map_err(|e| SearchError::CorruptIndex(e.to_string()))?;
+                while terms.advance() {
+                    let key = terms.key();
+                    match sink {
+                        0 => {
+                            let s = String::from_utf8_lossy(key).to_string();
+                            self.sources.insert(s.to_lowercase(), s);
+                        }
+                        1 => {
+                            self.known_themes
+                                .insert(String::from_utf8_lossy(key).to_string());
+                        }
+                        _ => {
+                            docs.insert(key.to_vec());
+                        }
+                    }
+                }
+            }
+        }
+        for t in &self.options.themes {
+            self.known_themes.insert(t.id.clone());
+        }
+        self.documents = docs.len() as u64;
+        Ok(())
+    }
+
+    pub fn build(&self) -> Option<&CurrentBuild> {
+        self.build.as_ref()
+    }
+
+    pub fn documents(&self) -> u64 {
+        self.documents
+    }
+
+    pub fn paragraphs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    pub fn config(&self) -> &SearchConfig {
+        &self.options.config
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        let cfg = &self.options.config;
+        let limit = req.limit.unwrap_or(cfg.default_limit);
+        if limit > cfg.max_limit {
+            return Err(SearchError::invalid(
+                "limit",
+                format!("{limit} is more than the maximum of {}", cfg.max_limit),
+            ));
+        }
+        if req.offset > cfg.max_offset {
+            return Err(SearchError::invalid(
+                "offset",
+                format!(
+                    "{} is more than the maximum of {}",
+                    req.offset, cfg.max_offset
+                ),
+            ));
+        }
+        let snippet_chars = req.highlight.snippet_chars.unwrap_or(cfg.snippet_chars);
+        if snippet_chars > 10_000 {
+            return Err(SearchError::invalid(
+                "snippet_chars",
+                "must be at most 10000 (0 for the whole paragraph)",
+            ));
+        }
+        let facets: Vec<FacetName> = req
+            .facets
+            .clone()
+            .unwrap_or_else(|| FacetName::ALL.to_vec());
+
+        let filters = &req.filters;
+        let sources: Vec<String> = filters
+            .source
+            .iter()
+            .map(|s| {
+                self.sources
+                    .get(&s.trim().to_lowercase())
+                    .cloned()
+                    .unwrap_or_else(|| s.trim().to_string())
+            })
+            .collect();
+        for t in &filters.theme {
+            if !self.known_themes.contains(t) {
+                let mut known: Vec<&str> = self.known_themes.iter().map(String::as_str).collect();
+                known.sort_unstable();
+                return Err(SearchError::invalid(
+                    "theme",
+                    format!("unknown theme `{t}`; themes are {}", known.join(", ")),
+                ));
+            }
+        }
+        for k in &filters.kind {
+            if folio_corpus::Kind::parse(k).is_none() {
+                return Err(SearchError::invalid(
+                    "kind",
+                    format!("unknown kind `{k}`; kinds are body, quote, footnote"),
+                ));
+            }
+        }
+
+        let concepts = analyze(&parse(&req.q), &self.analyzer, &self.options.synonyms);
+        let spec = CollectSpec {
+            top_k: req.offset + limit,
+            sort: req.sort,
+            group: req.group == Some(Group::Doc),
+            count_source: facets.contains(&FacetName::Source),
+            count_theme: facets.contains(&FacetName::Theme),
+            count_year: facets.contains(&FacetName::Year),
+            sources: sources.clone(),
+            themes: filters.theme.clone(),
+            years: filters.year,
+        };
+        let searcher = self.reader.searcher();
+        let any = req.match_mode == Some(MatchMode::Any);
+        let mut found = self.collect(&searcher, &concepts, any, filters, &spec)?;
+        let mut relaxed = false;
+        if found.total == 0 && req.match_mode.is_none() && relaxable(&concepts) {
+            found = self.collect(&searcher, &concepts, true, filters, &spec)?;
+            relaxed = true;
+        }
+        let match_mode = if any || relaxed {
+            MatchMode::Any
+        } else {
+            MatchMode::All
+        };
+
+        let text_spec = MatchSpec::new(&concepts, &[Target::Text]);
+        let title_spec = MatchSpec::new(&concepts, &[Target::Text, Target::Title]);
+        let section_spec = MatchSpec::new(&concepts, &[Target::Text, Target::Section]);
+        let opts = MarkOptions {
+            pre: &req.highlight.pre_tag,
+            post: &req.highlight.post_tag,
+            snippet_chars,
+            ellipsis: "…",
+        };
+        let whole = MarkOptions {
+            snippet_chars: 0,
+            ..opts.clone()
+        };
+        let mut hits = Vec::with_capacity(limit);
+        for c in found.top.iter().skip(req.offset) {
+            let stored = self.stored(&searcher, c.address)?;
+            let text = stored.string(self.fields.text);
+            let title = stored.string(self.fields.title);
+            let section = stored.opt(self.fields.section);
+            let marked_text = mark(&self.analyzer, &text, &text_spec, &opts);
+            let marked_title = mark(&self.analyzer, &title, &title_spec, &whole);
+            let marked_section = section
+                .as_deref()
+                .map(|s| mark(&self.analyzer, s, &section_spec, &whole).html);
+            hits.push(Hit {
+                id: stored.string(self.fields.id),
+                doc_id: stored.string(self.fields.doc_id),
+                position: stored.u64(self.fields.position) as u32,
+                section,
+                kind: stored.string(self.fields.kind),
+                label: stored.opt(self.fields.label),
+                title,
+                source: stored.string(self.fields.source),
+                year: stored.u64(self.fields.year) as u32,
+                date: stored.opt(self.fields.date),
+                authors: stored.all(self.fields.authors),
+                url: stored.opt(self.fields.url),
+                themes: stored.all(self.fields.themes),
+                score: (c.score * 1000.0).round() / 1000.0,
+                text,
+                highlight: Highlight {
+                    text: marked_text.html,
+                    title: marked_title.html,
+                    section: marked_section,
+                },
+                matches: Matches {
+                    text: marked_text.utf16,
+                    title: marked_title.utf16,
+                },
+            });
+        }
+
+        let (facets_out, stats) =
+            facet_lists(&found, &facets, &sources, &filters.theme, filters.year);
+        Ok(SearchResponse {
+            query: req.q.clone(),
+            total: found.documents.unwrap_or(found.total),
+            total_paragraphs: found.total,
+            total_documents: found.documents,
+            offset: req.offset,
+            limit,
+            took_ms: (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+            match_mode,
+            relaxed,
+            sort: req.sort,
+            group: req.group,
+            facets_count: "paragraphs".to_string(),
+            hits,
+            facets: facets_out,
+            facet_stats: stats,
+        })
+    }
+
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        concepts: &[Concept],
+        any: bool,
+        filters: &Filters,
+        spec: &CollectSpec,
+    ) -> Result<Found> {
+        let compiler = Compiler {
+            fields: &self.fields,
+            title_boost: self.options.config.title_boost,
+            section_boost: self.options.config.section_boost,
+        };
+        let main = compiler.compile(concepts, any);
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        if let Some(doc) = &filters.doc {
+            parts.push((
+                Occur::Must,
+                Box::new(self.term_query(self.fields.doc_id, doc)),
+            ));
+        }
+        if !filters.kind.is_empty() {
+            let kinds: Vec<(Occur, Box<dyn Query>)> = filters
+                .kind
+                .iter()
+                .map(|k| {
+                    (
+                        Occur::Should,
+                        Box::new(self.term_query(self.fields.kind, k)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            parts.push((Occur::Must, Box::new(BooleanQuery::new(kinds))));
+        }
+        let query: Box<dyn Query> = if parts.len() == 1 {
+            parts.pop().expect("one").1
+        } else {
+            Box::new(BooleanQuery::new(parts))
+        };
+        Ok(searcher.search(query.as_ref(), &FolioCollector { spec: spec.clone() })?)
+    }
+
+    fn term_query(&self, field: tantivy::schema::Field, value: &str) -> TermQuery {
+        TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        )
+    }
+
+    fn stored(&self, searcher: &Searcher, address: DocAddress) -> Result<Stored> {
+        Ok(Stored {
+            doc: searcher.doc(address)?,
+        })
+    }
+
+    fn paragraph_view(&self, s: &Stored) -> ParagraphView {
+        ParagraphView {
+            id: s.string(self.fields.id),
+            doc_id: s.string(self.fields.doc_id),
+            position: s.u64(self.fields.position) as u32,
+            kind: s.string(self.fields.kind),
+            label: s.opt(self.fields.label),
+            section: s.opt(self.fields.section),
+            themes: s.all(self.fields.themes),
+            text: s.string(self.fields.text),
+        }
+    }
+
+    fn document_info(&self, s: &Stored) -> DocumentInfo {
+        DocumentInfo {
+            id: s.string(self.fields.doc_id),
+            title: s.string(self.fields.title),
+            source: s.string(self.fields.source),
+            authors: s.all(self.fields.authors),
+            date: s.opt(self.fields.date),
+            year: s.u64(self.fields.year) as u32,
+            url: s.opt(self.fields.url),
+            language: s.string(self.fields.language),
+            series: s.opt(self.fields.series),
+            publisher: s.opt(self.fields.publisher),
+            themes: s.all(self.fields.doc_themes),
+            file: s.string(self.fields.file),
+        }
+    }
+
+    /// Paragraphs matching `query`, in document order.
+    fn paragraphs_where(&self, query: &dyn Query) -> Result<Vec<Stored>> {
+        let searcher = self.reader.searcher();
+        let addresses = searcher.search(query, &DocSetCollector)?;
+        let mut out = addresses
+            .into_iter()
+            .map(|a| self.stored(&searcher, a))
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|s| s.u64(self.fields.position));
+        Ok(out)
+    }
+
+    /// A document and all its paragraphs.
+    pub fn document(&self, doc_id: &str) -> Result<DocumentView> {
+        let paragraphs = self.paragraphs_where(&self.term_query(self.fields.doc_id, doc_id))?;
+        let first = paragraphs
+            .first()
+            .ok_or_else(|| SearchError::DocumentNotFound(doc_id.to_string()))?;
+        Ok(DocumentView {
+            document: self.document_info(first),
+            paragraphs: paragraphs.iter().map(|p| self.paragraph_view(p)).collect(),
+        })
+    }
+
+    /// A paragraph with up to `context` paragraphs before and after it.
+    pub fn paragraph(&self, id: &str, context: u32) -> Result<ParagraphContext> {
+        let not_found = || SearchError::ParagraphNotFound(id.to_string());
+        let (doc_id, position) = folio_corpus::split_paragraph_id(id).ok_or_else(not_found)?;
+        if context > 50 {
+            return Err(SearchError::invalid("context", "must be at most 50"));
+        }
+        let lo = position.saturating_sub(context) as u64;
+        let hi = position as u64 + context as u64;
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(self.term_query(self.fields.doc_id, doc_id)) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    std::ops::Bound::Included(Term::from_field_u64(self.fields.position, lo)),
+                    std::ops::Bound::Included(Term::from_field_u64(self.fields.position, hi)),
+                )),
+            ),
+        ]);
+        let stored = self.paragraphs_where(&query)?;
+        let center = stored
+            .iter()
+            .position(|s| s.u64(self.fields.position) == position as u64)
+            .ok_or_else(not_found)?;
+        Ok(ParagraphContext {
+            paragraph: self.paragraph_view(&stored[center]),
+            document: self.document_info(&stored[center]),
+            before: stored[..center]
+                .iter()
+                .map(|s| self.paragraph_view(s))
+                .collect(),
+            after: stored[center + 1..]
+                .iter()
+                .map(|s| self.paragraph_view(s))
+                .collect(),
+        })
+    }
+
+    /// Corpus-wide facet counts and totals.
+    pub fn overview(&self) -> Result<FacetsOverview> {
+        let response = self.search(&SearchRequest {
+            limit: Some(0),
+            ..SearchRequest::default()
+        })?;
+        let present: HashSet<&str> = response
+            .facets
+            .theme
+            .iter()
+            .flatten()
+            .map(|f| f.value.as_str())
+            .collect();
+        Ok(FacetsOverview {
+            documents: self.documents,
+            paragraphs: self.paragraphs(),
+            themes: self
+                .options
+                .themes
+                .iter()
+                .filter(|t| present.contains(t.id.as_str()))
+                .cloned()
+                .collect(),
+            facets: response.facets,
+            facet_stats: response.facet_stats,
+        })
+    }
+}
+
+/// Turns the collector's counts into the response's facet lists: counts descending (years in
+/// order), selected values always present.
+fn facet_lists(
+    found: &Found,
+    facets: &[FacetName],
+    sources: &[String],
+    themes: &[String],
+    years: Option<YearRange>,
+) -> (Facets, FacetStats) {
+    let list = |counts: &HashMap<String, u64>, selected: &[String]| {
+        let mut v: Vec<FacetCount<String>> = counts
+            .iter()
+            .map(|(value, &count)| FacetCount {
+                value: value.clone(),
+                count,
+                selected: selected.contains(value),
+            })
+            .collect();
+        for s in selected {
+            if !counts.contains_key(s) {
+                v.push(FacetCount {
+                    value: s.clone(),
+                    count: 0,
+                    selected: true,
+                });
+            }
+        }
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        v
+    };
+    let mut out = Facets::default();
+    let mut stats = FacetStats::default();
+    if facets.contains(&FacetName::Source) {
+        out.source = Some(list(&found.source_counts, sources));
+    }
+    if facets.contains(&FacetName::Theme) {
+        out.theme = Some(list(&found.theme_counts, themes));
+    }
+    if facets.contains(&FacetName::Year) {
+        let mut v: Vec<FacetCount<u32>> = found
+            .year_counts
+            .iter()
+            .map(|(&value, &count)| FacetCount {
+                value,
+                count,
+                selected: years.is_some_and(|r| r.contains(value as u64)),
+            })
+            .collect();
+        v.sort_by_key(|f| f.value);
+        if let (Some(first), Some(last)) = (v.first(), v.last()) {
+            stats.year = Some(MinMax {
+                min: first.value,
+                max: last.value,
+            });
+        }
+        out.year = Some(v);
+    }
+    (out, stats)
+}
+
+/// The engine in use, swappable while searches run: a search holds an `Arc` to the engine it
+/// started with, and a new build is switched in without waiting for it.
+pub struct IndexHandle {
+    store: IndexStore,
+    options: EngineOptions,
+    engine: ArcSwapOption<Engine>,
+}
+
+impl std::fmt::Debug for IndexHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexHandle")
+            .field("store", &self.store.root())
+            .finish()
+    }
+}
+
+impl IndexHandle {
+    /// A handle with nothing loaded yet; call [`IndexHandle::reload`].
+    pub fn new(store: IndexStore, options: EngineOptions) -> IndexHandle {
+        IndexHandle {
+            store,
+            options,
+            engine: ArcSwapOption::empty(),
+        }
+    }
+
+    pub fn store(&self) -> &IndexStore {
+        &self.store
+    }
+
+    /// The engine in use, if an index has been opened.
+    pub fn engine(&self) -> Option<Arc<Engine>> {
+        self.engine.load_full()
+    }
+
+    /// Opens the store's current build if it is not the one in use. Returns whether it switched.
+    pub fn reload(&self) -> Result<bool> {
+        let Some(name) = self.store.current_name()? else {
+            return Ok(false);
+        };
+        if self
+            .engine()
+            .and_then(|e| e.build().map(|b| b.name.clone()))
+            .as_deref()
+            == Some(name.as_str())
+        {
+            return Ok(false);
+        }
+        let engine = Engine::open_current(&self.store, self.options.clone())?;
+        self.engine.store(Some(Arc::new(engine)));
+        Ok(true)
+    }
+}

@@ -1,0 +1,291 @@
+//! Highlighting: marks what a query matched in a stored field, and cuts a snippet around the best
+//! matches of a long paragraph.
+//!
+//! The field is analyzed again with the index's analyzer, so marks agree with matching: a stemmed
+//! form is marked (`trading` marks "trade"), a phrase is marked whole from its first word to its
+//! last, and a Hangul word found inside a compound is marked where it stands. The text is
+//! HTML-escaped and only then marked, so a document cannot inject markup; the tags themselves
+//! come from the request. Offsets are given in UTF-16 code units into the whole field, which is
+//! how browsers index strings.
+
+use std::collections::HashSet;
+
+use folio_text::Analyzer;
+
+use crate::query::MatchSpec;
+
+/// How to mark and cut.
+#[derive(Clone, Debug)]
+pub struct MarkOptions<'a> {
+    pub pre: &'a str,
+    pub post: &'a str,
+    /// Snippet length in characters; 0 keeps the whole field.
+    pub snippet_chars: usize,
+    pub ellipsis: &'a str,
+}
+
+/// A marked field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Marked {
+    /// Escaped, marked (and perhaps cut) text.
+    pub html: String,
+    /// Match spans in UTF-16 code units of the whole field.
+    pub utf16: Vec<[usize; 2]>,
+    /// Match spans in bytes of the whole field.
+    pub bytes: Vec<[usize; 2]>,
+}
+
+/// Finds the byte spans of matches in `text`, sorted and merged.
+pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(usize, usize)> {
+    if spec.is_empty() || text.is_empty() {
+        return Vec::new();
+    }
+    let tokens = analyzer.analyze(text);
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for t in &tokens {
+        if spec.terms.contains(&t.term)
+            || (!t.cjk && spec.prefixes.iter().any(|p| t.term.starts_with(p.as_str())))
+        {
+            spans.push((t.from, t.to));
+        }
+        if t.cjk {
+            for ch in &spec.cjk_chars {
+                let word = &text[t.from..t.to];
+                if let Some(i) = word.find(ch.as_str()) {
+                    spans.push((t.from + i, t.from + i + ch.len()));
+                }
+            }
+        }
+    }
+    let seq_at = |i: usize, phrase: &[String], prefix_last: bool| -> bool {
+        if i + phrase.len() > tokens.len() {
+            return false;
+        }
+        phrase.iter().enumerate().all(|(k, p)| {
+            let t = &tokens[i + k];
+            let consecutive = k == 0 || t.position == tokens[i + k - 1].position + 1;
+            consecutive
+                && if prefix_last && k == phrase.len() - 1 {
+                    t.term.starts_with(p.as_str())
+                } else {
+                    t.term == *p
+                }
+        })
+    };
+    for (phrases, prefix_last) in [(&spec.phrases, false), (&spec.phrase_prefixes, true)] {
+        for phrase in phrases.iter().filter(|p| !p.is_empty()) {
+            for i in 0..tokens.len() {
+                if seq_at(i, phrase, prefix_last) {
+                    spans.push((tokens[i].from, tokens[i + phrase.len() - 1].to));
+                }
+            }
+        }
+    }
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s < last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
+}
+
+/// Marks `text` according to `spec`.
+pub fn mark(analyzer: &Analyzer, text: &str, spec: &MatchSpec, opts: &MarkOptions<'_>) -> Marked {
+    let spans = match_spans(analyzer, text, spec);
+    let (start, end) = window(text, &spans, opts.snippet_chars);
+    let mut html = String::with_capacity(end - start + 32);
+    if start > 0 {
+        html.push_str(opts.ellipsis);
+    }
+    let mut cursor = start;
+    for &(s, e) in &spans {
+        let (s, e) = (s.max(start), e.min(end));
+        if s >= e {
+            continue;
+        }
+        escape_into(&text[cursor..s], &mut html);
+        html.push_str(opts.pre);
+        escape_into(&text[s..e], &mut html);
+        html.push_str(opts.post);
+        cursor = e;
+    }
+    escape_into(&text[cursor..end], &mut html);
+    if end < text.len() {
+        html.push_str(opts.ellipsis);
+    }
+    Marked {
+        html,
+        utf16: utf16_spans(text, &spans),
+        bytes: spans.iter().map(|&(s, e)| [s, e]).collect(),
+    }
+}
+
+/// The byte range of the snippet: the whole text when short, else a window of about
+/// `chars` characters holding the most distinct matches, cut at word boundaries.
+fn window(text: &str, spans: &[(usize, usize)], chars: usize) -> (usize, usize) {
+    let total_chars = text.chars().count();
+    if chars == 0 || total_chars <= chars {
+        return (0, text.len());
+    }
+    // Character index of each char boundary, to measure windows in characters.
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let char_at = |byte: usize| boundaries.partition_point(|&b| b < byte);
+    let lead = chars / 5;
+    let mut best = (0usize, 0usize, 0usize); // (score, start char, end char)
+    let mut best_set = false;
+    for (i, &(s, _)) in spans.iter().enumerate() {
+        let start_c = char_at(s).saturating_sub(lead);
+        let end_c = (start_c + chars).min(total_chars);
+        let start_c = end_c.saturating_sub(chars);
+        let (ws, we) = (boundaries[start_c], boundaries[end_c]);
+        let mut distinct = HashSet::new();
+        let mut count = 0;
+        for &(a, b) in &spans[i..] {
+            if a >= we {
+                break;
+            }
+            if a >= ws && b <= we {
+                distinct.insert(text[a..b].to_lowercase());
+                count += 1;
+            }
+        }
+        let score = distinct.len() * 1000 + count;
+        if !best_set || score > best.0 {
+            best = (score, start_c, end_c);
+            best_set = true;
+        }
+    }
+    let (start_c, end_c) = if best_set {
+        (best.1, best.2)
+    } else {
+        (0, chars.min(total_chars))
+    };
+    let (mut ws, mut we) = (boundaries[start_c], boundaries[end_c]);
+    // Snap to word boundaries, never cutting a match.
+    if ws > 0
+        && let Some(sp) = text[ws..].find(char::is_whitespace) {
+            let candidate = ws + sp + 1;
+            if spans.iter().all(|&(a, b)| !(a < candidate && b > ws)) && candidate < we {
+                ws = candidate;
+            }
+        }
+    if we < text.len()
+        && let Some(sp) = text[..we].rfind(char::is_whitespace)
+            && sp > ws && spans.iter().all(|&(a, b)| !(a < we && b > sp)) {
+                we = sp;
+            }
+    (ws, we.max(ws))
+}
+
+/// Converts byte spans into UTF-16 code unit spans.
+pub fn utf16_spans(text: &str, spans: &[(usize, usize)]) -> Vec<[usize; 2]> {
+    let mut out = Vec::with_capacity(spans.len());
+    let mut byte = 0;
+    let mut units = 0;
+    let mut chars = text.char_indices().peekable();
+    let mut advance_to = |target: usize, byte: &mut usize, units: &mut usize| {
+        while *byte < target {
+            match chars.next() {
+                Some((i, c)) => {
+                    *byte = i + c.len_utf8();
+                    *units += c.len_utf16();
+                }
+                None => break,
+            }
+        }
+    };
+    for &(s, e) in spans {
+        advance_to(s, &mut byte, &mut units);
+        let start = units;
+        advance_to(e, &mut byte, &mut units);
+        out.push([start, units]);
+    }
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::{Synonyms, Target, analyze, parse};
+
+    fn marked(text: &str, q: &str, chars: usize) -> Marked {
+        let a = Analyzer::new();
+        let concepts = analyze(&parse(q), &a, &Synonyms::default());
+        let spec = MatchSpec::new(&concepts, &[Target::Text]);
+        mark(
+            &a,
+            text,
+            &spec,
+            &MarkOptions {
+                pre: "<mark>",
+                post: "</mark>",
+                snippet_chars: chars,
+                ellipsis: "…",
+            },
+        )
+    }
+
+    #[test]
+    fn stems_and_escaping() {
+        let m = marked("<b>Trade</b> & trading", "trading", 0);
+        assert_eq!(
+            m.html,
+            "&lt;b&gt;<mark>Trade</mark>&lt;/b&gt; &amp; <mark>trading</mark>"
+        );
+    }
+
+    #[test]
+    fn phrases_are_marked_whole() {
+        let m = marked("foreign trade and trade", "\"foreign trade\"", 0);
+        assert_eq!(m.html, "<mark>foreign trade</mark> and trade");
+    }
+
+    #[test]
+    fn hangul_inside_compounds() {
+        let m = marked("자립적민족경제와 대외무역", "민족경제", 0);
+        assert_eq!(m.html, "자립적<mark>민족경제</mark>와 대외무역");
+        assert_eq!(m.utf16, vec![[3, 7]]);
+    }
+
+    #[test]
+    fn utf16_offsets_count_astral_characters_twice() {
+        let m = marked("𝕏 “Juche” trade", "trade", 0);
+        // 𝕏 is two UTF-16 units, the quotes one each.
+        assert_eq!(m.utf16, vec![[11, 16]]);
+    }
+
+    #[test]
+    fn long_paragraphs_get_a_snippet_around_the_matches() {
+        let filler = "lorem ipsum dolor sit amet ".repeat(20);
+        let text = format!("{filler}the sanctions regime tightened {filler}");
+        let m = marked(&text, "sanctions", 80);
+        assert!(
+            m.html.starts_with('…') && m.html.ends_with('…'),
+            "{}",
+            m.html
+        );
+        assert!(m.html.contains("<mark>sanctions</mark>"));
+        assert!(m.html.chars().count() < 120);
+    }
+}

@@ -1,0 +1,757 @@
+//! The query language, and its translation into tantivy queries.
+//!
+//! ```text
+//! query   = { clause }                      clauses combine with AND
+//! clause  = [ "-" | "+" ] alt { "OR" alt }  "-" excludes; "OR" (upper case) joins alternatives
+//! alt     = [ field ":" ] ( phrase | word )
+//! field   = "title" | "section" | "text" | "author"
+//! phrase  = '"' { character } '"'          words in this order, next to each other
+//! word    = { character but space and '"' } [ "*" ]   a trailing "*" matches any ending
+//! ```
+//!
+//! Reading is lenient, so no query is a syntax error: an unclosed quote runs to the end of the
+//! query, parentheses and a dangling `OR` or `-` are ignored, and `x:` with an unknown `x` is
+//! plain text. Words are analyzed like the indexed text (case, accents, apostrophes and word
+//! endings do not matter); a word that analyzes into several terms (`Jong-un`, `민족경제`)
+//! matches them as a phrase.
+//!
+//! Meaning:
+//! - Every clause must match (`match=all`), except English stop words (`why`, `did`, `the`), which
+//!   only add to the score, unless the query is made of nothing else.
+//! - Synonyms (`config/synonyms.toml`) are applied to runs of plain words: `DPRK trade` searches
+//!   for `(DPRK OR "North Korea" OR …) trade`. Quoted phrases are taken literally.
+//! - A query of plain words that matches nothing is relaxed to `match=any`: paragraphs holding
+//!   more of the words rank first (each word found adds a fixed amount that outweighs any BM25
+//!   difference), then by BM25.
+//! - The document title and the section heading add to the score of a paragraph that matches,
+//!   but never make a paragraph match on their own; `title:` and `section:` search them.
+
+use std::collections::HashSet;
+
+use folio_text::Analyzer;
+use serde::Deserialize;
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, RegexQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use crate::schema::Fields;
+
+/// Which field an atom searches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Text,
+    Title,
+    Section,
+    Author,
+}
+
+/// How an atom was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomKind {
+    Word,
+    Phrase,
+    Prefix,
+}
+
+/// One searchable piece of a query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Atom {
+    pub target: Target,
+    pub kind: AtomKind,
+    pub text: String,
+}
+
+/// Alternatives joined with `OR`, possibly excluded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clause {
+    pub negated: bool,
+    pub alts: Vec<Atom>,
+}
+
+/// A parsed query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    pub clauses: Vec<Clause>,
+}
+
+/// Parses a query (never fails; see the module documentation).
+pub fn parse(q: &str) -> ParsedQuery {
+    #[derive(Debug)]
+    enum Tok {
+        Or,
+        Atom { negated: bool, atom: Atom },
+    }
+    let chars: Vec<char> = q.chars().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() || c == '(' || c == ')' {
+            i += 1;
+            continue;
+        }
+        let mut negated = false;
+        while i < chars.len() && (chars[i] == '-' || chars[i] == '+') {
+            negated |= chars[i] == '-';
+            i += 1;
+        }
+        if i >= chars.len() || chars[i].is_whitespace() {
+            continue;
+        }
+        // Optional field prefix.
+        let mut target = Target::Text;
+        let rest: String = chars[i..].iter().take(9).collect();
+        for (name, t) in [
+            ("title:", Target::Title),
+            ("section:", Target::Section),
+            ("text:", Target::Text),
+            ("author:", Target::Author),
+        ] {
+            if rest.to_ascii_lowercase().starts_with(name)
+                && chars.len() > i + name.len()
+                && !chars[i + name.len()].is_whitespace()
+            {
+                target = t;
+                i += name.len();
+                break;
+            }
+        }
+        if chars[i] == '"' {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && chars[end] != '"' {
+                end += 1;
+            }
+            let text: String = chars[start..end].iter().collect();
+            i = (end + 1).min(chars.len());
+            if !text.trim().is_empty() {
+                toks.push(Tok::Atom {
+                    negated,
+                    atom: Atom {
+                        target,
+                        kind: AtomKind::Phrase,
+                        text,
+                    },
+                });
+            }
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && !chars[i].is_whitespace()
+            && chars[i] != '"'
+            && chars[i] != '('
+            && chars[i] != ')'
+        {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().collect();
+        if word == "OR" && !negated && target == Target::Text {
+            toks.push(Tok::Or);
+            continue;
+        }
+        let (kind, text) = match word.strip_suffix('*') {
+            Some(stem) if !stem.is_empty() => {
+                (AtomKind::Prefix, stem.trim_end_matches('*').to_string())
+            }
+            Some(_) => continue,
+            None => (AtomKind::Word, word),
+        };
+        toks.push(Tok::Atom {
+            negated,
+            atom: Atom { target, kind, text },
+        });
+    }
+
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut join_next = false;
+    for tok in toks {
+        match tok {
+            Tok::Or => join_next = !clauses.is_empty(),
+            Tok::Atom { negated, atom } => {
+                match clauses.last_mut() {
+                    Some(last) if join_next && !negated && !last.negated => last.alts.push(atom),
+                    _ => clauses.push(Clause {
+                        negated,
+                        alts: vec![atom],
+                    }),
+                }
+                join_next = false;
+            }
+        }
+    }
+    ParsedQuery { clauses }
+}
+
+/// Synonym groups, as written in `synonyms.toml`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymsFile {
+    #[serde(default)]
+    pub group: Vec<SynonymGroup>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymGroup {
+    pub terms: Vec<String>,
+}
+
+/// Synonym groups, analyzed.
+#[derive(Clone, Debug, Default)]
+pub struct Synonyms {
+    /// Each group: its variants as analyzed term sequences (deduplicated).
+    groups: Vec<Vec<Vec<String>>>,
+}
+
+/// A problem in `synonyms.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum SynonymsError {
+    #[error("synonyms file does not parse: {0}")]
+    Syntax(String),
+    #[error("group[{index}]: {message}")]
+    Group { index: usize, message: String },
+}
+
+impl Synonyms {
+    pub fn from_toml(text: &str, analyzer: &Analyzer) -> Result<Synonyms, SynonymsError> {
+        let file: SynonymsFile =
+            toml::from_str(text).map_err(|e| SynonymsError::Syntax(e.to_string()))?;
+        Synonyms::new(&file, analyzer)
+    }
+
+    pub fn new(file: &SynonymsFile, analyzer: &Analyzer) -> Result<Synonyms, SynonymsError> {
+        let mut groups = Vec::new();
+        for (index, g) in file.group.iter().enumerate() {
+            let mut variants: Vec<Vec<String>> = Vec::new();
+            for t in &g.terms {
+                let terms = analyzer.terms(t);
+                if terms.is_empty() {
+                    return Err(SynonymsError::Group {
+                        index,
+                        message: format!("{t:?} has no searchable words"),
+                    });
+                }
+                if !variants.contains(&terms) {
+                    variants.push(terms);
+                }
+            }
+            if g.terms.len() < 2 {
+                return Err(SynonymsError::Group {
+                    index,
+                    message: "a group needs at least two terms".to_string(),
+                });
+            }
+            groups.push(variants);
+        }
+        Ok(Synonyms { groups })
+    }
+
+    /// The group whose variant is exactly `terms`.
+    fn group_of(&self, terms: &[String]) -> Option<&Vec<Vec<String>>> {
+        self.groups.iter().find(|g| g.iter().any(|v| v == terms))
+    }
+
+    fn longest_variant(&self) -> usize {
+        self.groups
+            .iter()
+            .flatten()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// What an atom searches, after analysis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Terms next to each other (one term: a plain term query). With `prefix`, the last term
+    /// matches any term starting with it (or with its stem).
+    Terms { terms: Vec<String>, prefix: bool },
+    /// A single Hangul (or other CJK) character: matches the pieces that contain it.
+    CjkChar(String),
+}
+
+/// A clause after analysis and synonym expansion.
+#[derive(Clone, Debug)]
+pub struct Concept {
+    pub negated: bool,
+    /// Alternatives, each with its target field.
+    pub alts: Vec<(Target, Unit)>,
+    /// Made only of stop words.
+    pub stopword: bool,
+    /// A plain word (or a synonym group of plain words), eligible for relaxation.
+    pub plain: bool,
+}
+
+/// Analyzes a parsed query into concepts, applying synonyms to runs of plain words.
+pub fn analyze(parsed: &ParsedQuery, analyzer: &Analyzer, synonyms: &Synonyms) -> Vec<Concept> {
+    // First each clause on its own.
+    let mut concepts: Vec<(Concept, Option<Vec<String>>)> = Vec::new();
+    for clause in &parsed.clauses {
+        let mut alts = Vec::new();
+        let mut all_stop = true;
+        let mut plain_terms = None;
+        for atom in &clause.alts {
+            let tokens = analyzer.analyze(&atom.text);
+            if tokens.is_empty() {
+                continue;
+            }
+            all_stop &= tokens.iter().all(|t| t.stopword);
+            let terms: Vec<String> = tokens.iter().map(|t| t.term.clone()).collect();
+            let unit = match atom.kind {
+                AtomKind::Prefix => {
+                    let mut terms = terms;
+                    if let Some(last) = terms.last_mut() {
+                        // The prefix itself, folded but not stemmed.
+                        let raw_last = atom
+                            .text
+                            .split(|c: char| !c.is_alphanumeric())
+                            .rfind(|s| !s.is_empty())
+                            .unwrap_or("");
+                        let folded = folio_text::fold(raw_last);
+                        if !folded.is_empty() && !tokens.last().is_some_and(|t| t.cjk) {
+                            *last = folded;
+                        }
+                    }
+                    Unit::Terms {
+                        terms,
+                        prefix: true,
+                    }
+                }
+                _ if tokens.len() == 1 && tokens[0].cjk && tokens[0].term.chars().count() == 1 => {
+                    Unit::CjkChar(tokens[0].term.clone())
+                }
+                _ => Unit::Terms {
+                    terms: terms.clone(),
+                    prefix: false,
+                },
+            };
+            if clause.alts.len() == 1
+                && atom.kind == AtomKind::Word
+                && atom.target == Target::Text
+                && !clause.negated
+                && let Unit::Terms {
+                    terms,
+                    prefix: false,
+                } = &unit
+                {
+                    plain_terms = Some(terms.clone());
+                }
+            alts.push((atom.target, unit));
+        }
+        if alts.is_empty() {
+            continue;
+        }
+        let plain = plain_terms.is_some();
+        concepts.push((
+            Concept {
+                negated: clause.negated,
+                alts,
+                stopword: all_stop,
+                plain,
+            },
+            plain_terms,
+        ));
+    }
+
+    // Then synonyms: the longest run of consecutive plain words that spells a variant.
+    let longest = synonyms.longest_variant();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < concepts.len() {
+        let mut matched = None;
+        if concepts[i].1.is_some() && longest > 0 {
+            let mut run: Vec<String> = Vec::new();
+            for (j, (_, terms)) in concepts.iter().enumerate().skip(i) {
+                let Some(terms) = terms else { break };
+                run.extend(terms.iter().cloned());
+                if run.len() > longest {
+                    break;
+                }
+                if let Some(group) = synonyms.group_of(&run) {
+                    matched = Some((j, group));
+                }
+            }
+        }
+        match matched {
+            Some((j, group)) => {
+                out.push(Concept {
+                    negated: false,
+                    alts: group
+                        .iter()
+                        .map(|v| {
+                            (
+                                Target::Text,
+                                Unit::Terms {
+                                    terms: v.clone(),
+                                    prefix: false,
+                                },
+                            )
+                        })
+                        .collect(),
+                    stopword: false,
+                    plain: true,
+                });
+                i = j + 1;
+            }
+            None => {
+                out.push(concepts[i].0.clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Whether a query may be relaxed: two or more plain, non-stop-word clauses and nothing else.
+pub fn relaxable(concepts: &[Concept]) -> bool {
+    concepts.iter().all(|c| c.plain) && concepts.iter().filter(|c| !c.stopword).count() >= 2
+}
+
+/// Builds tantivy queries from concepts.
+pub struct Compiler<'a> {
+    pub fields: &'a Fields,
+    pub title_boost: f32,
+    pub section_boost: f32,
+}
+
+/// Score added for each clause a paragraph holds in `match=any`: larger than any BM25 sum.
+const ANY_CLAUSE_SCORE: f32 = 100.0;
+
+impl Compiler<'_> {
+    fn field(&self, target: Target) -> Field {
+        match target {
+            Target::Text => self.fields.text,
+            Target::Title => self.fields.title,
+            Target::Section => self.fields.section,
+            Target::Author => self.fields.authors,
+        }
+    }
+
+    fn unit_query(&self, field: Field, unit: &Unit) -> Box<dyn Query> {
+        match unit {
+            Unit::CjkChar(c) => {
+                let pattern = format!(".?{}.?", regex_escape(c));
+                match RegexQuery::from_pattern(&pattern, field) {
+                    Ok(q) => Box::new(q),
+                    Err(_) => Box::new(EmptyQuery),
+                }
+            }
+            Unit::Terms {
+                terms,
+                prefix: false,
+            } if terms.len() == 1 => Box::new(TermQuery::new(
+                Term::from_field_text(field, &terms[0]),
+                IndexRecordOption::WithFreqs,
+            )),
+            Unit::Terms {
+                terms,
+                prefix: false,
+            } => Box::new(PhraseQuery::new(
+                terms
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect(),
+            )),
+            Unit::Terms {
+                terms,
+                prefix: true,
+            } => {
+                let last = terms.last().expect("non-empty");
+                if terms.len() == 1 {
+                    let stem = folio_text::Analyzer::new().stem(last);
+                    let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    for p in std::iter::once(last.clone()).chain((stem != *last).then_some(stem)) {
+                        if let Ok(q) =
+                            RegexQuery::from_pattern(&format!("{}.*", regex_escape(&p)), field)
+                        {
+                            alts.push((Occur::Should, Box::new(q)));
+                        }
+                    }
+                    Box::new(BooleanQuery::new(alts))
+                } else {
+                    Box::new(PhrasePrefixQuery::new(
+                        terms
+                            .iter()
+                            .map(|t| Term::from_field_text(field, t))
+                            .collect(),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The query of one concept, restricted to alternatives on `only` (all targets if None).
+    fn concept_query(&self, concept: &Concept, retarget: Option<Target>) -> Option<Box<dyn Query>> {
+        let mut alts: Vec<Box<dyn Query>> = concept
+            .alts
+            .iter()
+            .filter_map(|(target, unit)| match retarget {
+                Some(t) if *target == Target::Text => Some(self.unit_query(self.field(t), unit)),
+                Some(_) => None,
+                None => Some(self.unit_query(self.field(*target), unit)),
+            })
+            .collect();
+        match alts.len() {
+            0 => None,
+            1 => alts.pop(),
+            _ => Some(Box::new(BooleanQuery::new(
+                alts.into_iter().map(|q| (Occur::Should, q)).collect(),
+            ))),
+        }
+    }
+
+    /// The full query: every concept required (`any`: at least one, ranked by how many), with
+    /// title and section matches adding to the score.
+    pub fn compile(&self, concepts: &[Concept], any: bool) -> Box<dyn Query> {
+        let positive: Vec<&Concept> = concepts.iter().filter(|c| !c.negated).collect();
+        let has_content = positive.iter().any(|c| !c.stopword);
+        let mut main: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for c in concepts {
+            let Some(q) = self.concept_query(c, None) else {
+                continue;
+            };
+            if c.negated {
+                main.push((Occur::MustNot, q));
+            } else if any {
+                if c.stopword && has_content {
+                    continue;
+                }
+                let counted = BooleanQuery::new(vec![
+                    (Occur::Must, q),
+                    (
+                        Occur::Should,
+                        Box::new(ConstScoreQuery::new(Box::new(AllQuery), ANY_CLAUSE_SCORE)),
+                    ),
+                ]);
+                main.push((Occur::Should, Box::new(counted)));
+            } else if c.stopword && has_content {
+                main.push((Occur::Should, q));
+            } else {
+                main.push((Occur::Must, q));
+            }
+        }
+        let requires_something = main.iter().any(|(o, _)| *o != Occur::MustNot);
+        if !requires_something {
+            main.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let main: Box<dyn Query> = Box::new(BooleanQuery::new(main));
+        if positive.is_empty() {
+            return main;
+        }
+        // Title and section: any positive text concept found there adds to the score.
+        let mut boosted: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        for (target, boost) in [
+            (Target::Title, self.title_boost),
+            (Target::Section, self.section_boost),
+        ] {
+            if boost <= 0.0 {
+                continue;
+            }
+            let parts: Vec<(Occur, Box<dyn Query>)> = positive
+                .iter()
+                .filter(|c| !c.stopword)
+                .filter_map(|c| self.concept_query(c, Some(target)))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            if !parts.is_empty() {
+                boosted.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), boost)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(boosted))
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~\"@<>".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What to mark in a field: the units of the positive concepts that search it.
+#[derive(Clone, Debug, Default)]
+pub struct MatchSpec {
+    pub terms: HashSet<String>,
+    pub phrases: Vec<Vec<String>>,
+    pub prefixes: Vec<String>,
+    pub phrase_prefixes: Vec<Vec<String>>,
+    pub cjk_chars: Vec<String>,
+}
+
+impl MatchSpec {
+    /// The match spec of `targets` (title highlighting also marks plain text terms).
+    pub fn new(concepts: &[Concept], targets: &[Target]) -> MatchSpec {
+        let mut spec = MatchSpec::default();
+        for c in concepts.iter().filter(|c| !c.negated) {
+            for (target, unit) in &c.alts {
+                if !targets.contains(target) {
+                    continue;
+                }
+                match unit {
+                    Unit::CjkChar(ch) => spec.cjk_chars.push(ch.clone()),
+                    Unit::Terms {
+                        terms,
+                        prefix: false,
+                    } if terms.len() == 1 => {
+                        spec.terms.insert(terms[0].clone());
+                    }
+                    Unit::Terms {
+                        terms,
+                        prefix: false,
+                    } => spec.phrases.push(terms.clone()),
+                    Unit::Terms {
+                        terms,
+                        prefix: true,
+                    } if terms.len() == 1 => {
+                        let stem = folio_text::Analyzer::new().stem(&terms[0]);
+                        spec.prefixes.push(terms[0].clone());
+                        if stem != terms[0] {
+                            spec.prefixes.push(stem);
+                        }
+                    }
+                    Unit::Terms {
+                        terms,
+                        prefix: true,
+                    } => spec.phrase_prefixes.push(terms.clone()),
+                }
+            }
+        }
+        spec
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+            && self.phrases.is_empty()
+            && self.prefixes.is_empty()
+            && self.phrase_prefixes.is_empty()
+            && self.cjk_chars.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Atoms = Vec<(bool, Vec<(Target, AtomKind, String)>)>;
+
+    fn atoms(q: &str) -> Atoms {
+        parse(q)
+            .clauses
+            .into_iter()
+            .map(|c| {
+                (
+                    c.negated,
+                    c.alts
+                        .into_iter()
+                        .map(|a| (a.target, a.kind, a.text))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn grammar() {
+        use AtomKind::*;
+        use Target::*;
+        assert_eq!(
+            atoms(r#"trade "foreign policy" -sanctions title:juche econ* a OR b"#),
+            vec![
+                (false, vec![(Text, Word, "trade".into())]),
+                (false, vec![(Text, Phrase, "foreign policy".into())]),
+                (true, vec![(Text, Word, "sanctions".into())]),
+                (false, vec![(Title, Word, "juche".into())]),
+                (false, vec![(Text, Prefix, "econ".into())]),
+                (
+                    false,
+                    vec![(Text, Word, "a".into()), (Text, Word, "b".into())]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn lenient_reading() {
+        assert_eq!(atoms(r#""unclosed phrase"#)[0].1[0].2, "unclosed phrase");
+        assert!(atoms("OR - ( ) * \"\"").is_empty());
+        assert_eq!(atoms("OR trade OR").len(), 1);
+        assert_eq!(
+            atoms("note:this")[0].1[0],
+            (Target::Text, AtomKind::Word, "note:this".into())
+        );
+        assert_eq!(atoms("or")[0].1[0].2, "or");
+    }
+
+    fn syn() -> Synonyms {
+        Synonyms::from_toml(
+            "[[group]]\nterms = [\"DPRK\", \"North Korea\"]\n[[group]]\nterms = [\"Kim Jong Un\", \"Kim Jong-un\"]\n",
+            &Analyzer::new(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn synonyms_replace_runs_of_plain_words() {
+        let concepts = analyze(&parse("north korea trade"), &Analyzer::new(), &syn());
+        assert_eq!(concepts.len(), 2);
+        assert_eq!(concepts[0].alts.len(), 2);
+        let concepts = analyze(&parse("Kim Jong-un"), &Analyzer::new(), &syn());
+        assert_eq!(concepts.len(), 1);
+        // Quoted phrases are literal.
+        let concepts = analyze(&parse("\"north korea\""), &Analyzer::new(), &syn());
+        assert_eq!(concepts[0].alts.len(), 1);
+    }
+
+    #[test]
+    fn relaxation_needs_plain_words() {
+        let a = Analyzer::new();
+        assert!(relaxable(&analyze(&parse("informal markets"), &a, &syn())));
+        assert!(!relaxable(&analyze(&parse("informal"), &a, &syn())));
+        assert!(!relaxable(&analyze(
+            &parse("informal -markets"),
+            &a,
+            &syn()
+        )));
+        assert!(!relaxable(&analyze(
+            &parse("\"informal markets\" trade"),
+            &a,
+            &syn()
+        )));
+    }
+
+    #[test]
+    fn hyphenated_words_are_phrases() {
+        let concepts = analyze(&parse("Jong-un"), &Analyzer::new(), &Synonyms::default());
+        assert_eq!(
+            concepts[0].alts[0].1,
+            Unit::Terms {
+                terms: vec!["jong".into(), "un".into()],
+                prefix: false
+            }
+        );
+    }
+
+    #[test]
+    fn prefixes_are_folded_not_stemmed() {
+        let concepts = analyze(&parse("Tradi*"), &Analyzer::new(), &Synonyms::default());
+        assert_eq!(
+            concepts[0].alts[0].1,
+            Unit::Terms {
+                terms: vec!["tradi".into()],
+                prefix: true
+            }
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! The index schema: the one place where the fields of a paragraph document are defined.
+//!
+//! Every paragraph is a tantivy document carrying its own text and a copy of its document's
+//! metadata, so that a hit needs no second lookup and facets count paragraphs directly.
+
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+
+use crate::analyzer::ANALYZER_NAME;
+
+/// Version of the schema and analysis; an index built with another version is rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Field names, as constants so that every crate spells them the same way.
+pub mod names {
+    pub const ID: &str = "id";
+    pub const DOC_ID: &str = "doc_id";
+    pub const DOC_KEY: &str = "doc_key";
+    pub const ORDER: &str = "order";
+    pub const POSITION: &str = "position";
+    pub const KIND: &str = "kind";
+    pub const LABEL: &str = "label";
+    pub const TITLE: &str = "title";
+    pub const SECTION: &str = "section";
+    pub const TEXT: &str = "text";
+    pub const SOURCE: &str = "source";
+    pub const YEAR: &str = "year";
+    pub const THEMES: &str = "themes";
+    pub const DOC_THEMES: &str = "doc_themes";
+    pub const DATE: &str = "date";
+    pub const AUTHORS: &str = "authors";
+    pub const URL: &str = "url";
+    pub const LANGUAGE: &str = "language";
+    pub const SERIES: &str = "series";
+    pub const PUBLISHER: &str = "publisher";
+    pub const FILE: &str = "file";
+}
+
+/// Handles of every field.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    /// Paragraph id (`{doc_id}-p{position}`): raw, stored.
+    pub id: Field,
+    /// Document id: raw, stored, fast (filters and lookups).
+    pub doc_id: Field,
+    /// A 64-bit hash of the document id, fast: groups paragraphs by document across segments.
+    pub doc_key: Field,
+    /// Rank of the paragraph in corpus order, fast: breaks score ties the same way every time.
+    pub order: Field,
+    pub position: Field,
+    /// `body`, `quote` or `footnote`: raw, stored, fast.
+    pub kind: Field,
+    pub label: Field,
+    /// Analyzed, stored: searched with `title:` and used to boost matching paragraphs.
+    pub title: Field,
+    /// Analyzed, stored: the heading above the paragraph.
+    pub section: Field,
+    /// Analyzed with positions, stored: what a paragraph matches on.
+    pub text: Field,
+    /// Facet fields: raw, stored, fast.
+    pub source: Field,
+    pub year: Field,
+    pub themes: Field,
+    pub doc_themes: Field,
+    pub date: Field,
+    /// Analyzed (for `author:`), stored.
+    pub authors: Field,
+    pub url: Field,
+    pub language: Field,
+    pub series: Field,
+    pub publisher: Field,
+    pub file: Field,
+}
+
+fn analyzed(positions: bool) -> TextOptions {
+    let record = if positions {
+        IndexRecordOption::WithFreqsAndPositions
+    } else {
+        IndexRecordOption::WithFreqs
+    };
+    TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER_NAME)
+                .set_index_option(record),
+        )
+        .set_stored()
+}
+
+/// Builds the schema.
+pub fn build_schema() -> (Schema, Fields) {
+    use names::*;
+    let mut b = Schema::builder();
+    let stored_only = TextOptions::default().set_stored();
+    let fields = Fields {
+        id: b.add_text_field(ID, STRING | STORED),
+        doc_id: b.add_text_field(DOC_ID, STRING | STORED | FAST),
+        doc_key: b.add_u64_field(DOC_KEY, NumericOptions::default().set_fast()),
+        order: b.add_u64_field(ORDER, NumericOptions::default().set_fast()),
+        position: b.add_u64_field(
+            POSITION,
+            NumericOptions::default()
+                .set_indexed()
+                .set_stored()
+                .set_fast(),
+        ),
+        kind: b.add_text_field(KIND, STRING | STORED | FAST),
+        label: b.add_text_field(LABEL, stored_only.clone()),
+        title: b.add_text_field(TITLE, analyzed(true)),
+        section: b.add_text_field(SECTION, analyzed(true)),
+        text: b.add_text_field(TEXT, analyzed(true)),
+        source: b.add_text_field(SOURCE, STRING | STORED | FAST),
+        year: b.add_u64_field(
+            YEAR,
+            NumericOptions::default()
+                .set_indexed()
+                .set_stored()
+                .set_fast(),
+        ),
+        themes: b.add_text_field(THEMES, STRING | STORED | FAST),
+        doc_themes: b.add_text_field(DOC_THEMES, stored_only.clone()),
+        date: b.add_text_field(DATE, stored_only.clone()),
+        authors: b.add_text_field(AUTHORS, analyzed(true)),
+        url: b.add_text_field(URL, stored_only.clone()),
+        language: b.add_text_field(LANGUAGE, STRING | STORED),
+        series: b.add_text_field(SERIES, stored_only.clone()),
+        publisher: b.add_text_field(PUBLISHER, stored_only.clone()),
+        file: b.add_text_field(FILE, stored_only),
+    };
+    (b.build(), fields)
+}
+
+/// The key that groups paragraphs by document: the first 8 bytes of the id's BLAKE3 hash.
+pub fn doc_key(doc_id: &str) -> u64 {
+    let hash = blake3::hash(doc_id.as_bytes());
+    u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// The tantivy document of one paragraph. `order` is its rank in corpus order.
+pub fn paragraph_document(
+    fields: &Fields,
+    meta: &folio_corpus::DocumentMeta,
+    paragraph: &folio_corpus::Paragraph,
+    order: u64,
+) -> tantivy::TantivyDocument {
+    let mut d = tantivy::TantivyDocument::default();
+    d.add_text(
+        fields.id,
+        folio_corpus::paragraph_id(&meta.id, paragraph.position),
+    );
+    d.add_text(fields.doc_id, &meta.id);
+    d.add_u64(fields.doc_key, doc_key(&meta.id));
+    d.add_u64(fields.order, order);
+    d.add_u64(fields.position, paragraph.position as u64);
+    d.add_text(fields.kind, paragraph.kind.as_str());
+    if let Some(label) = &paragraph.label {
+        d.add_text(fields.label, label);
+    }
+    d.add_text(fields.title, &meta.title);
+    if let Some(section) = &paragraph.section {
+        d.add_text(fields.section, section);
+    }
+    d.add_text(fields.text, &paragraph.text);
+    d.add_text(fields.source, &meta.source);
+    d.add_u64(fields.year, meta.year as u64);
+    for t in &paragraph.themes {
+        d.add_text(fields.themes, t);
+    }
+    for t in &meta.themes {
+        d.add_text(fields.doc_themes, t);
+    }
+    if let Some(date) = &meta.date {
+        d.add_text(fields.date, date);
+    }
+    for a in &meta.authors {
+        d.add_text(fields.authors, a);
+    }
+    if let Some(url) = &meta.url {
+        d.add_text(fields.url, url);
+    }
+    d.add_text(fields.language, &meta.language);
+    if let Some(series) = &meta.series {
+        d.add_text(fields.series, series);
+    }
+    if let Some(publisher) = &meta.publisher {
+        d.add_text(fields.publisher, publisher);
+    }
+    d.add_text(fields.file, &meta.file);
+    d
+}
+
+/// Creates an empty index with folio's schema and analyzer in `path`.
+pub fn create_index(
+    path: &std::path::Path,
+    analyzer: &folio_text::Analyzer,
+) -> tantivy::Result<(tantivy::Index, Fields)> {
+    let (schema, fields) = build_schema();
+    let index = tantivy::Index::create_in_dir(path, schema)?;
+    crate::analyzer::register(&index, analyzer);
+    Ok((index, fields))
+}

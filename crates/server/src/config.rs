@@ -1,0 +1,63 @@
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Settings of the HTTP server (`[server]` in `config/folio.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// Origins allowed to call the API from a browser; `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// Seconds before a request is answered with 408.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests handled at once; further ones wait.
+    pub concurrency_limit: usize,
+    /// Seconds between checks for a newer index build; 0 disables.
+    pub reload_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".to_string(),
+            cors_origins: vec!["*".to_string()],
+            request_timeout_secs: 10,
+            body_limit_bytes: 64 * 1024,
+            concurrency_limit: 256,
+            reload_secs: 2,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Checks the values; errors name the key.
+    pub fn validate(&self) -> Result<SocketAddr, String> {
+        let addr = self.listen.parse::<SocketAddr>().map_err(|e| {
+            format!(
+                "server.listen {:?}: {e} (expected an address like 127.0.0.1:8080)",
+                self.listen
+            )
+        })?;
+        if self.request_timeout_secs == 0 {
+            return Err("server.request_timeout_secs must be at least 1".to_string());
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err("server.body_limit_bytes must be at least 1024".to_string());
+        }
+        if self.concurrency_limit == 0 {
+            return Err("server.concurrency_limit must be at least 1".to_string());
+        }
+        for origin in &self.cors_origins {
+            if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(format!(
+                    "server.cors_origins: {origin:?} is not `*` or an origin like https://example.org"
+                ));
+            }
+        }
+        Ok(addr)
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per resource, mirroring the URL tree.
+
+pub mod documents;
+pub mod facets;
+pub mod health;
+pub mod search;
