@@ -14,6 +14,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 
 use crate::collector::{CollectSpec, FolioCollector, Found};
 use crate::error::{Result, SearchError};
+use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
 use crate::model::*;
 use crate::query::{Compiler, Concept, MatchSpec, Synonyms, Target, analyze, parse, relaxable};
@@ -216,6 +217,12 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse> {
+        self.search_filtered(req, None)
+    }
+
+    /// Runs a search with a filter expression on top of the request's filters (for filter
+    /// languages other than folio's own). Facets are counted with the expression applied.
+    pub fn search_filtered(&self, req: &SearchRequest, filter: Option<&FilterExpr>) -> Result<SearchResponse> {
         let started = Instant::now();
         let cfg = &self.options.config;
         let limit = req.limit.unwrap_or(cfg.default_limit);
@@ -290,10 +297,10 @@ impl Engine {
         };
         let searcher = self.reader.searcher();
         let any = req.match_mode == Some(MatchMode::Any);
-        let mut found = self.collect(&searcher, &concepts, any, filters, &spec)?;
+        let mut found = self.collect(&searcher, &concepts, any, filters, filter, &spec)?;
         let mut relaxed = false;
         if found.total == 0 && req.match_mode.is_none() && relaxable(&concepts) {
-            found = self.collect(&searcher, &concepts, true, filters, &spec)?;
+            found = self.collect(&searcher, &concepts, true, filters, filter, &spec)?;
             relaxed = true;
         }
         let match_mode = if any || relaxed {
@@ -309,6 +316,7 @@ impl Engine {
             pre: &req.highlight.pre_tag,
             post: &req.highlight.post_tag,
             snippet_chars,
+            snippet_words: None,
             ellipsis: "…",
         };
         let whole = MarkOptions {
@@ -381,6 +389,7 @@ impl Engine {
         concepts: &[Concept],
         any: bool,
         filters: &Filters,
+        filter: Option<&FilterExpr>,
         spec: &CollectSpec,
     ) -> Result<Found> {
         let compiler = Compiler {
@@ -390,6 +399,9 @@ impl Engine {
         };
         let main = compiler.compile(concepts, any);
         let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        if let Some(expr) = filter {
+            parts.push((Occur::Must, expr.to_query(&self.fields)));
+        }
         if let Some(doc) = &filters.doc {
             parts.push((
                 Occur::Must,
@@ -472,6 +484,19 @@ impl Engine {
         Ok(out)
     }
 
+    /// Marks what `q` matches in any field's text, as a search would: for highlighting fields
+    /// beyond the ones a [`Hit`] carries.
+    pub fn highlighter(&self, q: &str) -> QueryHighlighter<'_> {
+        let concepts = analyze(&parse(q), &self.analyzer, &self.options.synonyms);
+        QueryHighlighter {
+            analyzer: &self.analyzer,
+            text: MatchSpec::new(&concepts, &[Target::Text]),
+            title: MatchSpec::new(&concepts, &[Target::Text, Target::Title]),
+            section: MatchSpec::new(&concepts, &[Target::Text, Target::Section]),
+            authors: MatchSpec::new(&concepts, &[Target::Text, Target::Author]),
+        }
+    }
+
     /// A document and all its paragraphs.
     pub fn document(&self, doc_id: &str) -> Result<DocumentView> {
         let paragraphs = self.paragraphs_where(&self.term_query(self.fields.doc_id, doc_id))?;
@@ -551,6 +576,29 @@ impl Engine {
             facets: response.facets,
             facet_stats: response.facet_stats,
         })
+    }
+}
+
+/// Marks a query's matches in fields of hits.
+pub struct QueryHighlighter<'a> {
+    analyzer: &'a Analyzer,
+    text: MatchSpec,
+    title: MatchSpec,
+    section: MatchSpec,
+    authors: MatchSpec,
+}
+
+impl QueryHighlighter<'_> {
+    /// Marks `value`, a value of the field named `field` (`text`, `title`, `section`, `authors`;
+    /// other fields are marked like `text`).
+    pub fn mark(&self, field: &str, value: &str, opts: &MarkOptions<'_>) -> crate::highlight::Marked {
+        let spec = match field {
+            "title" => &self.title,
+            "section" => &self.section,
+            "authors" => &self.authors,
+            _ => &self.text,
+        };
+        mark(self.analyzer, value, spec, opts)
     }
 }
 

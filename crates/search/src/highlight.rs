@@ -21,6 +21,8 @@ pub struct MarkOptions<'a> {
     pub post: &'a str,
     /// Snippet length in characters; 0 keeps the whole field.
     pub snippet_chars: usize,
+    /// Snippet length in words instead (Meilisearch's `cropLength`); takes precedence.
+    pub snippet_words: Option<usize>,
     pub ellipsis: &'a str,
 }
 
@@ -95,7 +97,10 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
 /// Marks `text` according to `spec`.
 pub fn mark(analyzer: &Analyzer, text: &str, spec: &MatchSpec, opts: &MarkOptions<'_>) -> Marked {
     let spans = match_spans(analyzer, text, spec);
-    let (start, end) = window(text, &spans, opts.snippet_chars);
+    let (start, end) = match opts.snippet_words {
+        Some(words) => word_window(text, &spans, words),
+        None => window(text, &spans, opts.snippet_chars),
+    };
     let mut html = String::with_capacity(end - start + 32);
     if start > 0 {
         html.push_str(opts.ellipsis);
@@ -184,6 +189,40 @@ fn window(text: &str, spans: &[(usize, usize)], chars: usize) -> (usize, usize) 
     (ws, we.max(ws))
 }
 
+/// The byte range of a snippet of `words` words around the most distinct matches (the first
+/// `words` words when nothing matched); 0 keeps the whole text.
+fn word_window(text: &str, spans: &[(usize, usize)], words: usize) -> (usize, usize) {
+    let bounds: Vec<(usize, usize)> = text
+        .split_whitespace()
+        .map(|w| {
+            let start = w.as_ptr() as usize - text.as_ptr() as usize;
+            (start, start + w.len())
+        })
+        .collect();
+    if words == 0 || bounds.len() <= words {
+        return (0, text.len());
+    }
+    let word_of = |byte: usize| bounds.partition_point(|&(_, e)| e <= byte).min(bounds.len() - 1);
+    let lead = words / 4;
+    let mut best: Option<(usize, usize)> = None; // (score, first word)
+    for &(s, _) in spans {
+        let first = word_of(s).saturating_sub(lead).min(bounds.len() - words);
+        let (ws, we) = (bounds[first].0, bounds[first + words - 1].1);
+        let mut distinct = HashSet::new();
+        let mut count = 0;
+        for &(a, b) in spans.iter().filter(|&&(a, b)| a >= ws && b <= we) {
+            distinct.insert(text[a..b].to_lowercase());
+            count += 1;
+        }
+        let score = distinct.len() * 1000 + count;
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, first));
+        }
+    }
+    let first = best.map_or(0, |(_, f)| f);
+    (bounds[first].0, bounds[first + words - 1].1)
+}
+
 /// Converts byte spans into UTF-16 code unit spans.
 pub fn utf16_spans(text: &str, spans: &[(usize, usize)]) -> Vec<[usize; 2]> {
     let mut out = Vec::with_capacity(spans.len());
@@ -241,6 +280,7 @@ mod tests {
                 pre: "<mark>",
                 post: "</mark>",
                 snippet_chars: chars,
+                snippet_words: None,
                 ellipsis: "…",
             },
         )
@@ -273,6 +313,19 @@ mod tests {
         let m = marked("𝕏 “Juche” trade", "trade", 0);
         // 𝕏 is two UTF-16 units, the quotes one each.
         assert_eq!(m.utf16, vec![[11, 16]]);
+    }
+
+    #[test]
+    fn word_windows_crop_around_the_match() {
+        let a = Analyzer::new();
+        let concepts = analyze(&parse("sanctions"), &a, &Synonyms::default());
+        let spec = MatchSpec::new(&concepts, &[Target::Text]);
+        let text = "one two three four five six seven eight the sanctions regime nine ten eleven twelve";
+        let opts = MarkOptions { pre: "[", post: "]", snippet_chars: 0, snippet_words: Some(4), ellipsis: "…" };
+        assert_eq!(mark(&a, text, &spec, &opts).html, "…the [sanctions] regime nine…");
+        let none = analyze(&parse("zebra"), &a, &Synonyms::default());
+        let spec = MatchSpec::new(&none, &[Target::Text]);
+        assert_eq!(mark(&a, text, &spec, &opts).html, "one two three four…");
     }
 
     #[test]

@@ -10,13 +10,15 @@ pub mod analyzer;
 pub mod collector;
 pub mod engine;
 pub mod error;
+pub mod filter;
 pub mod highlight;
 pub mod model;
 pub mod query;
 pub mod schema;
 pub mod store;
 
-pub use engine::{Engine, EngineOptions, IndexHandle};
+pub use engine::{Engine, EngineOptions, IndexHandle, QueryHighlighter};
+pub use filter::{FilterExpr, FilterField};
 pub use error::{Result, SearchError};
 pub use model::*;
 pub use query::{Synonyms, SynonymsError};

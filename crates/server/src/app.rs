@@ -72,6 +72,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health::ready))
         .routes(routes!(health::metrics))
         .routes(routes!(openapi_json))
+        .merge(crate::routes::web::routes())
+        .merge(crate::routes::meili::routes())
         .split_for_parts()
 }
 

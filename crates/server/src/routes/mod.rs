@@ -3,4 +3,6 @@
 pub mod documents;
 pub mod facets;
 pub mod health;
+pub mod meili;
 pub mod search;
+pub mod web;
