@@ -253,23 +253,16 @@ impl Cleaner {
             // No prose at all (a very short document): keep what the line rules kept.
             return;
         };
-        // Before the body: only the heading right above the first paragraph survives.
-        let mut heading_above = true;
-        for i in (0..first).rev() {
-            let item = &mut items[i];
-            match item.verdict {
-                Verdict::Undecided | Verdict::Heading => {
-                    let shaped = item.verdict == Verdict::Heading
-                        || is_heading_shaped(&item.block.text, item.words);
-                    item.verdict = if heading_above && shaped {
-                        Verdict::Heading
-                    } else {
-                        Verdict::Drop(DropReason::Preamble)
-                    };
-                    heading_above = false;
-                }
-                Verdict::Drop(_) => {}
-                _ => heading_above = false,
+        // Before the body: only a heading right above the first paragraph survives.
+        for (i, item) in items.iter_mut().enumerate().take(first) {
+            if matches!(item.verdict, Verdict::Undecided | Verdict::Heading) {
+                let shaped = item.verdict == Verdict::Heading
+                    || is_heading_shaped(&item.block.text, item.words);
+                item.verdict = if i + 1 == first && shaped {
+                    Verdict::Heading
+                } else {
+                    Verdict::Drop(DropReason::Preamble)
+                };
             }
         }
         // After the body: footnotes and notes headings stay; so do sentences that follow the last
@@ -457,6 +450,14 @@ fn last_significant(text: &str) -> Option<char> {
                 t = before[..open].trim_end();
             }
         }
+        // A note number glued to the end of a sentence: `unclear.1`, `unclear.¹`.
+        let digits = t.trim_end_matches(|c: char| c.is_ascii_digit() || "¹²³⁴⁵⁶⁷⁸⁹⁰".contains(c));
+        if digits.len() < t.len()
+            && t.len() - digits.len() <= 9
+            && digits.ends_with(['.', '!', '?', '”', '"', '’'])
+        {
+            t = digits;
+        }
         if t == before {
             break;
         }
@@ -619,6 +620,8 @@ mod tests {
         assert_eq!(last_significant("plunder.”"), Some('.'));
         assert_eq!(last_significant("(Emphasis added.)"), Some('.'));
         assert_eq!(last_significant("Conclusion"), Some('n'));
+        assert_eq!(last_significant("is unclear.1"), Some('.'));
+        assert_eq!(last_significant("in 2021"), Some('1'));
     }
 
     #[test]
