@@ -188,10 +188,10 @@ fn sample_sections_kinds_and_footnotes() {
         let doc = &docs[expected.file.trim_end_matches(".txt")];
         let mut sections: Vec<&str> = Vec::new();
         for p in doc.paragraphs.iter().filter(|p| p.kind != Kind::Footnote) {
-            if let Some(s) = p.section.as_deref() {
-                if sections.last() != Some(&s) {
-                    sections.push(s);
-                }
+            if let Some(s) = p.section.as_deref()
+                && sections.last() != Some(&s)
+            {
+                sections.push(s);
             }
         }
         let headings: Vec<&str> = expected.headings.iter().map(|(_, h)| *h).collect();
