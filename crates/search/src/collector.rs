@@ -102,10 +102,11 @@ impl TopK {
         if self.heap.len() < self.k {
             self.heap.push(Worst(c));
         } else if let Some(worst) = self.heap.peek()
-            && c.better_than(&worst.0) {
-                self.heap.pop();
-                self.heap.push(Worst(c));
-            }
+            && c.better_than(&worst.0)
+        {
+            self.heap.pop();
+            self.heap.push(Worst(c));
+        }
     }
 }
 
@@ -316,9 +317,10 @@ impl SegmentCollector for FolioSegmentCollector {
         // Theme (several per paragraph).
         self.theme_buf.clear();
         if let Some(c) = &self.theme
-            && (c.selected.is_some() || spec.count_theme) {
-                self.theme_buf.extend(c.column.ords().values_for_doc(doc));
-            }
+            && (c.selected.is_some() || spec.count_theme)
+        {
+            self.theme_buf.extend(c.column.ords().values_for_doc(doc));
+        }
         let t_ok = if spec.themes.is_empty() {
             true
         } else if self.theme_impossible {
@@ -336,16 +338,22 @@ impl SegmentCollector for FolioSegmentCollector {
         let year = self.year.first(doc).unwrap_or(0);
         let y_ok = spec.years.is_none_or(|r| r.contains(year));
 
-        if spec.count_source && t_ok && y_ok
-            && let (Some(c), Some(o)) = (&mut self.source, source_ord) {
+        if spec.count_source
+            && t_ok
+            && y_ok
+            && let (Some(c), Some(o)) = (&mut self.source, source_ord)
+        {
+            c.counts[o as usize] += 1;
+        }
+        if spec.count_theme
+            && s_ok
+            && y_ok
+            && let Some(c) = &mut self.theme
+        {
+            for &o in &self.theme_buf {
                 c.counts[o as usize] += 1;
             }
-        if spec.count_theme && s_ok && y_ok
-            && let Some(c) = &mut self.theme {
-                for &o in &self.theme_buf {
-                    c.counts[o as usize] += 1;
-                }
-            }
+        }
         if spec.count_year && s_ok && t_ok {
             *self.year_counts.entry(year as u32).or_default() += 1;
         }

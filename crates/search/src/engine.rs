@@ -222,7 +222,11 @@ impl Engine {
 
     /// Runs a search with a filter expression on top of the request's filters (for filter
     /// languages other than folio's own). Facets are counted with the expression applied.
-    pub fn search_filtered(&self, req: &SearchRequest, filter: Option<&FilterExpr>) -> Result<SearchResponse> {
+    pub fn search_filtered(
+        &self,
+        req: &SearchRequest,
+        filter: Option<&FilterExpr>,
+    ) -> Result<SearchResponse> {
         let started = Instant::now();
         let cfg = &self.options.config;
         let limit = req.limit.unwrap_or(cfg.default_limit);
@@ -591,7 +595,12 @@ pub struct QueryHighlighter<'a> {
 impl QueryHighlighter<'_> {
     /// Marks `value`, a value of the field named `field` (`text`, `title`, `section`, `authors`;
     /// other fields are marked like `text`).
-    pub fn mark(&self, field: &str, value: &str, opts: &MarkOptions<'_>) -> crate::highlight::Marked {
+    pub fn mark(
+        &self,
+        field: &str,
+        value: &str,
+        opts: &MarkOptions<'_>,
+    ) -> crate::highlight::Marked {
         let spec = match field {
             "title" => &self.title,
             "section" => &self.section,

@@ -5,11 +5,13 @@
 
 use std::ops::Bound;
 
-use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, ExistsQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, ExistsQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
 
-use crate::schema::{names, Fields};
+use crate::schema::{Fields, names};
 
 /// A field that can be filtered on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +39,8 @@ impl FilterField {
     }
 
     /// Names accepted by [`FilterField::parse`], for error messages.
-    pub const NAMES: &'static [&'static str] = &["source", "theme", "year", "kind", "doc_id", "position"];
+    pub const NAMES: &'static [&'static str] =
+        &["source", "theme", "year", "kind", "doc_id", "position"];
 
     pub fn is_numeric(self) -> bool {
         matches!(self, FilterField::Year | FilterField::Position)
@@ -74,9 +77,13 @@ impl FilterExpr {
             ])),
             FilterExpr::Equals(field, value) => equals(fields, *field, value),
             FilterExpr::Range(field, lo, hi) => range(fields, *field, *lo, *hi),
-            FilterExpr::Exists(FilterField::Theme) => Box::new(ExistsQuery::new(names::THEMES.to_string(), false)),
+            FilterExpr::Exists(FilterField::Theme) => {
+                Box::new(ExistsQuery::new(names::THEMES.to_string(), false))
+            }
             FilterExpr::Exists(_) => Box::new(AllQuery),
-            FilterExpr::Empty(FilterField::Theme) => FilterExpr::Not(Box::new(FilterExpr::Exists(FilterField::Theme))).to_query(fields),
+            FilterExpr::Empty(FilterField::Theme) => {
+                FilterExpr::Not(Box::new(FilterExpr::Exists(FilterField::Theme))).to_query(fields)
+            }
             FilterExpr::Empty(_) | FilterExpr::Nothing => Box::new(EmptyQuery),
         }
     }
@@ -84,13 +91,24 @@ impl FilterExpr {
 
 fn bool_query(parts: &[FilterExpr], fields: &Fields, occur: Occur) -> Box<dyn Query> {
     if parts.is_empty() {
-        return if occur == Occur::Must { Box::new(AllQuery) } else { Box::new(EmptyQuery) };
+        return if occur == Occur::Must {
+            Box::new(AllQuery)
+        } else {
+            Box::new(EmptyQuery)
+        };
     }
-    Box::new(BooleanQuery::new(parts.iter().map(|p| (occur, p.to_query(fields))).collect()))
+    Box::new(BooleanQuery::new(
+        parts.iter().map(|p| (occur, p.to_query(fields))).collect(),
+    ))
 }
 
 fn equals(fields: &Fields, field: FilterField, value: &str) -> Box<dyn Query> {
-    let text = |f| Box::new(TermQuery::new(Term::from_field_text(f, value), IndexRecordOption::Basic)) as Box<dyn Query>;
+    let text = |f| {
+        Box::new(TermQuery::new(
+            Term::from_field_text(f, value),
+            IndexRecordOption::Basic,
+        )) as Box<dyn Query>
+    };
     match field {
         FilterField::Source => text(fields.source),
         FilterField::Theme => text(fields.themes),

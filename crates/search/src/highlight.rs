@@ -175,17 +175,20 @@ fn window(text: &str, spans: &[(usize, usize)], chars: usize) -> (usize, usize) 
     let (mut ws, mut we) = (boundaries[start_c], boundaries[end_c]);
     // Snap to word boundaries, never cutting a match.
     if ws > 0
-        && let Some(sp) = text[ws..].find(char::is_whitespace) {
-            let candidate = ws + sp + 1;
-            if spans.iter().all(|&(a, b)| !(a < candidate && b > ws)) && candidate < we {
-                ws = candidate;
-            }
+        && let Some(sp) = text[ws..].find(char::is_whitespace)
+    {
+        let candidate = ws + sp + 1;
+        if spans.iter().all(|&(a, b)| !(a < candidate && b > ws)) && candidate < we {
+            ws = candidate;
         }
+    }
     if we < text.len()
         && let Some(sp) = text[..we].rfind(char::is_whitespace)
-            && sp > ws && spans.iter().all(|&(a, b)| !(a < we && b > sp)) {
-                we = sp;
-            }
+        && sp > ws
+        && spans.iter().all(|&(a, b)| !(a < we && b > sp))
+    {
+        we = sp;
+    }
     (ws, we.max(ws))
 }
 
@@ -202,7 +205,11 @@ fn word_window(text: &str, spans: &[(usize, usize)], words: usize) -> (usize, us
     if words == 0 || bounds.len() <= words {
         return (0, text.len());
     }
-    let word_of = |byte: usize| bounds.partition_point(|&(_, e)| e <= byte).min(bounds.len() - 1);
+    let word_of = |byte: usize| {
+        bounds
+            .partition_point(|&(_, e)| e <= byte)
+            .min(bounds.len() - 1)
+    };
     let lead = words / 4;
     let mut best: Option<(usize, usize)> = None; // (score, first word)
     for &(s, _) in spans {
@@ -320,9 +327,19 @@ mod tests {
         let a = Analyzer::new();
         let concepts = analyze(&parse("sanctions"), &a, &Synonyms::default());
         let spec = MatchSpec::new(&concepts, &[Target::Text]);
-        let text = "one two three four five six seven eight the sanctions regime nine ten eleven twelve";
-        let opts = MarkOptions { pre: "[", post: "]", snippet_chars: 0, snippet_words: Some(4), ellipsis: "…" };
-        assert_eq!(mark(&a, text, &spec, &opts).html, "…the [sanctions] regime nine…");
+        let text =
+            "one two three four five six seven eight the sanctions regime nine ten eleven twelve";
+        let opts = MarkOptions {
+            pre: "[",
+            post: "]",
+            snippet_chars: 0,
+            snippet_words: Some(4),
+            ellipsis: "…",
+        };
+        assert_eq!(
+            mark(&a, text, &spec, &opts).html,
+            "…the [sanctions] regime nine…"
+        );
         let none = analyze(&parse("zebra"), &a, &Synonyms::default());
         let spec = MatchSpec::new(&none, &[Target::Text]);
         assert_eq!(mark(&a, text, &spec, &opts).html, "one two three four…");

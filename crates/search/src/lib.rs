@@ -18,8 +18,8 @@ pub mod schema;
 pub mod store;
 
 pub use engine::{Engine, EngineOptions, IndexHandle, QueryHighlighter};
-pub use filter::{FilterExpr, FilterField};
 pub use error::{Result, SearchError};
+pub use filter::{FilterExpr, FilterField};
 pub use model::*;
 pub use query::{Synonyms, SynonymsError};
 pub use store::{BuildInfo, CurrentBuild, IndexStore};

@@ -338,9 +338,9 @@ pub fn analyze(parsed: &ParsedQuery, analyzer: &Analyzer, synonyms: &Synonyms) -
                     terms,
                     prefix: false,
                 } = &unit
-                {
-                    plain_terms = Some(terms.clone());
-                }
+            {
+                plain_terms = Some(terms.clone());
+            }
             alts.push((atom.target, unit));
         }
         if alts.is_empty() {

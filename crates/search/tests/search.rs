@@ -1,0 +1,760 @@
+//! The search engine on real indexes built on disk: analysis rules through real queries, the query
+//! language, filters, disjunctive facets, sorting, paging, grouping and highlighting.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use folio_search::*;
+
+/// The small fixture corpus (`testdata/small`), indexed once for all tests.
+fn small() -> &'static Engine {
+    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    &ENGINE
+        .get_or_init(|| {
+            common::build(
+                &common::repo().join("testdata/small"),
+                &common::repo().join("testdata/small-config"),
+            )
+        })
+        .1
+}
+
+/// The bundled corpus with the shipped themes and synonyms.
+fn bundled() -> &'static Engine {
+    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    &ENGINE
+        .get_or_init(|| {
+            common::build(
+                &common::repo().join("index/corpus"),
+                &common::repo().join("config"),
+            )
+        })
+        .1
+}
+
+fn req(q: &str) -> SearchRequest {
+    SearchRequest {
+        q: q.to_string(),
+        limit: Some(100),
+        ..SearchRequest::default()
+    }
+}
+
+fn ids(r: &SearchResponse) -> Vec<&str> {
+    r.hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn search(engine: &Engine, r: SearchRequest) -> SearchResponse {
+    engine.search(&r).unwrap_or_else(|e| panic!("{r:?}: {e}"))
+}
+
+fn counts<T: Clone>(list: &Option<Vec<FacetCount<T>>>) -> Vec<(T, u64)> {
+    list.as_ref()
+        .unwrap()
+        .iter()
+        .map(|f| (f.value.clone(), f.count))
+        .collect()
+}
+
+fn s(v: &[(&str, u64)]) -> Vec<(String, u64)> {
+    v.iter().map(|(a, b)| (a.to_string(), *b)).collect()
+}
+
+// Analysis, through real queries.
+
+#[test]
+fn stemming_finds_other_forms() {
+    let r = search(small(), req("trading"));
+    assert_eq!(
+        ids(&r),
+        vec![
+            "beta-2018-p1",
+            "beta-2018-p2",
+            "gamma-2021-p3",
+            "beta-2020-p1"
+        ]
+    );
+    let hit = r.hits.iter().find(|h| h.id == "beta-2018-p2").unwrap();
+    assert!(
+        hit.highlight.text.contains("<mark>trade</mark>"),
+        "{}",
+        hit.highlight.text
+    );
+}
+
+#[test]
+fn romanized_spellings_fold_together() {
+    for q in [
+        "Kyongje Yongu",
+        "Kyo'ngje Yo'ngu",
+        "Kyŏngje Yŏn'gu",
+        "kyo’ngje yo’ngu",
+        "\"kyongje yongu\"",
+    ] {
+        let r = search(small(), req(q));
+        assert_eq!(ids(&r), vec!["gamma-2021-p1", "gamma-2021-p2"], "{q}");
+    }
+}
+
+#[test]
+fn hyphenated_names_match_spaced_ones() {
+    for q in ["Kim Jong Un", "Kim Jong-un", "\"kim jong un\"", "jong-un"] {
+        let r = search(small(), req(q));
+        assert_eq!(ids(&r), vec!["beta-2020-p2"], "{q}");
+    }
+    let r = search(small(), req("\"Kim Jong Un\""));
+    assert_eq!(
+        r.hits[0].highlight.text.matches("<mark>").count(),
+        1,
+        "a phrase is marked whole"
+    );
+    assert!(
+        r.hits[0]
+            .highlight
+            .text
+            .starts_with("<mark>Kim Jong-un</mark> ordered")
+    );
+}
+
+#[test]
+fn hangul_words_inside_compounds_and_phrases() {
+    let r = search(small(), req("민족경제"));
+    assert_eq!(ids(&r), vec!["gamma-2021-p2"]);
+    assert!(
+        r.hits[0]
+            .highlight
+            .text
+            .contains("자립적<mark>민족경제</mark>와"),
+        "{}",
+        r.hits[0].highlight.text
+    );
+    // A phrase across the space between two compounds.
+    assert_eq!(
+        ids(&search(small(), req("\"민족경제와 대외무역\""))),
+        vec!["gamma-2021-p2"]
+    );
+    // Pieces that are not next to each other do not match.
+    assert!(search(small(), req("경제와무역")).hits.is_empty());
+    assert_eq!(search(small(), req("경제와무역")).total, 0);
+    // A single syllable finds the compounds holding it.
+    assert_eq!(ids(&search(small(), req("순"))), vec!["gamma-2021-p2"]);
+}
+
+#[test]
+fn bundled_hangul_footnote_is_found_inside_its_compound() {
+    let r = search(bundled(), req("민족경제"));
+    assert_eq!(ids(&r), vec!["003_6c1b6b77df396b05-p52"]);
+    assert_eq!(r.hits[0].kind, "footnote");
+}
+
+#[test]
+fn synonyms_apply_at_query_time() {
+    let dprk = search(small(), req("DPRK"));
+    assert_eq!(ids(&dprk), vec!["alpha-2015-p1", "gamma-2021-p3"]);
+    let nk = search(small(), req("north korea"));
+    assert_eq!(ids(&nk), vec!["alpha-2015-p1", "gamma-2021-p3"]);
+    assert!(
+        nk.hits[0]
+            .highlight
+            .text
+            .contains("<mark>North Korea</mark>")
+    );
+    // Quoted phrases are literal.
+    assert_eq!(
+        ids(&search(small(), req("\"north korea\""))),
+        vec!["alpha-2015-p1"]
+    );
+}
+
+#[test]
+fn shipped_synonyms_and_acronyms() {
+    let e = bundled();
+    for (acronym, expansion) in [
+        ("WPK", "Workers' Party of Korea"),
+        ("KPA", "Korean People's Army"),
+        (
+            "SERMS",
+            "socialist enterprise responsibility management system",
+        ),
+        ("UNSC", "United Nations Security Council"),
+        ("MRL", "multiple rocket launcher"),
+        ("DPRK", "North Korea"),
+    ] {
+        let a = search(e, req(acronym));
+        let b = search(e, req(expansion));
+        assert!(a.total > 0, "{acronym}");
+        assert_eq!(
+            a.total, b.total,
+            "{acronym} and {expansion} find the same paragraphs"
+        );
+    }
+    // The acronym finds paragraphs that only spell it out.
+    let mrl = search(e, req("MRL"));
+    assert!(
+        mrl.hits
+            .iter()
+            .any(|h| h.text.contains("multiple rocket launcher"))
+    );
+}
+
+// The query language.
+
+#[test]
+fn query_operators() {
+    let e = small();
+    assert_eq!(
+        ids(&search(e, req("sanct*"))),
+        vec!["alpha-2018-p1", "beta-2018-p1"]
+    );
+    assert_eq!(
+        ids(&search(e, req("markets -grain"))),
+        vec!["alpha-2015-p3", "alpha-2018-p2", "beta-2020-p1"]
+    );
+    assert_eq!(
+        ids(&search(e, req("coal OR oil"))),
+        vec!["alpha-2018-p1", "beta-2020-p1", "alpha-2015-p2"]
+    );
+    assert_eq!(
+        ids(&search(e, req("title:coal"))),
+        vec!["alpha-2018-p1", "alpha-2018-p2"]
+    );
+    assert_eq!(
+        ids(&search(e, req("author:\"Cy Park\""))),
+        vec!["beta-2020-p1", "beta-2020-p2"]
+    );
+    assert_eq!(
+        ids(&search(e, req("\"smaller markets\""))),
+        vec!["alpha-2018-p2"]
+    );
+    assert_eq!(search(e, req("-markets")).total, 8);
+    assert_eq!(search(e, req("")).total, 12);
+    // Lenient reading: nothing here is a syntax error.
+    for q in [
+        "\"unclosed",
+        "OR",
+        "((",
+        "-",
+        "*",
+        "title:",
+        "a:b:c",
+        "\"\"",
+        "markets OR",
+        ")(",
+    ] {
+        assert!(e.search(&req(q)).is_ok(), "{q}");
+    }
+}
+
+#[test]
+fn title_and_section_raise_scores_but_do_not_make_paragraphs_match() {
+    // "coal" is in the title of alpha-2018; only its first paragraph says coal.
+    let r = search(small(), req("coal"));
+    assert_eq!(ids(&r), vec!["alpha-2018-p1", "alpha-2015-p2"]);
+    assert!(r.hits[0].highlight.title.contains("<mark>coal</mark>"));
+}
+
+#[test]
+fn stop_words_do_not_have_to_match() {
+    let r = search(small(), req("the markets"));
+    assert!(!r.relaxed);
+    assert_eq!(r.total, 4);
+}
+
+#[test]
+fn relaxation_when_no_paragraph_holds_every_word() {
+    let r = search(small(), req("grain oil"));
+    assert!(r.relaxed);
+    assert_eq!(r.match_mode, MatchMode::Any);
+    assert_eq!(r.total, 3);
+    let all = search(
+        small(),
+        SearchRequest {
+            match_mode: Some(MatchMode::All),
+            ..req("grain oil")
+        },
+    );
+    assert_eq!((all.total, all.relaxed), (0, false));
+    // Paragraphs holding more of the words come first.
+    let r = search(small(), req("grain markets famine"));
+    assert_eq!((r.relaxed, r.hits[0].id.as_str()), (false, "alpha-2015-p1"));
+    let r = search(small(), req("grain famine oil"));
+    assert!(r.relaxed);
+    assert_eq!(r.hits[0].id, "alpha-2015-p1", "two of three words beat one");
+    // A question.
+    let r = search(
+        bundled(),
+        req("why did North Korea tighten central control"),
+    );
+    assert!(r.total > 0);
+    assert!(
+        r.hits[0].text.to_lowercase().contains("central control"),
+        "{}",
+        r.hits[0].text
+    );
+}
+
+// Filters and disjunctive facets.
+
+#[test]
+fn facets_of_the_whole_corpus() {
+    let r = search(small(), req(""));
+    assert_eq!(
+        counts(&r.facets.source),
+        s(&[
+            ("Alpha Institute", 5),
+            ("Beta Review", 4),
+            ("Gamma News", 3)
+        ])
+    );
+    assert_eq!(
+        counts(&r.facets.theme),
+        s(&[("markets", 4), ("energy", 3), ("sanctions", 2)])
+    );
+    assert_eq!(
+        counts(&r.facets.year),
+        vec![(2015, 3), (2018, 4), (2020, 2), (2021, 3)]
+    );
+    assert_eq!(
+        r.facet_stats.year,
+        Some(MinMax {
+            min: 2015,
+            max: 2021
+        })
+    );
+}
+
+#[test]
+fn facet_counts_are_disjunctive() {
+    let mut r = req("");
+    r.filters.source = vec!["Alpha Institute".into()];
+    let a = search(small(), r);
+    assert_eq!(a.total, 5);
+    assert_eq!(
+        counts(&a.facets.source),
+        s(&[
+            ("Alpha Institute", 5),
+            ("Beta Review", 4),
+            ("Gamma News", 3)
+        ])
+    );
+    assert!(a.facets.source.as_ref().unwrap()[0].selected);
+    assert_eq!(
+        counts(&a.facets.theme),
+        s(&[("markets", 3), ("energy", 2), ("sanctions", 1)])
+    );
+    assert_eq!(counts(&a.facets.year), vec![(2015, 3), (2018, 2)]);
+
+    let mut r = req("");
+    r.filters.source = vec!["Beta Review".into()];
+    r.filters.theme = vec!["sanctions".into()];
+    let b = search(small(), r);
+    assert_eq!(ids(&b), vec!["beta-2018-p1"]);
+    assert_eq!(
+        counts(&b.facets.source),
+        s(&[("Alpha Institute", 1), ("Beta Review", 1)])
+    );
+    assert_eq!(
+        counts(&b.facets.theme),
+        s(&[("energy", 1), ("markets", 1), ("sanctions", 1)])
+    );
+    assert_eq!(counts(&b.facets.year), vec![(2018, 1)]);
+}
+
+#[test]
+fn filters_combine_or_within_and_across_fields() {
+    let mut r = req("");
+    r.filters.source = vec!["Alpha Institute".into(), "Gamma News".into()];
+    r.filters.theme = vec!["markets".into(), "energy".into()];
+    assert_eq!(
+        ids(&search(small(), r)),
+        vec![
+            "alpha-2015-p1",
+            "alpha-2015-p2",
+            "alpha-2015-p3",
+            "alpha-2018-p1",
+            "alpha-2018-p2"
+        ]
+    );
+    // Sources ignore case; a value nothing has is listed, selected, at count 0.
+    let mut r = req("");
+    r.filters.source = vec!["beta review".into(), "Delta Daily".into()];
+    let resp = search(small(), r);
+    assert_eq!(resp.total, 4);
+    let delta = resp
+        .facets
+        .source
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|f| f.value == "Delta Daily")
+        .unwrap();
+    assert_eq!((delta.count, delta.selected), (0, true));
+    let mut r = req("");
+    r.filters.doc = Some("gamma-2021".into());
+    r.filters.kind = vec!["body".into()];
+    assert_eq!(search(small(), r).total, 3);
+}
+
+#[test]
+fn year_filter_forms() {
+    for (range, total) in [
+        ("2018", 4),
+        ("2015..2018", 7),
+        ("2020..", 5),
+        ("..2015", 3),
+        ("2016..2017", 0),
+    ] {
+        let mut r = req("");
+        r.filters.year = Some(YearRange::parse(range).unwrap());
+        let resp = search(small(), r);
+        assert_eq!(resp.total, total, "{range}");
+        // The year facet ignores the year filter, so a range slider keeps its bounds.
+        assert_eq!(
+            resp.facet_stats.year,
+            Some(MinMax {
+                min: 2015,
+                max: 2021
+            }),
+            "{range}"
+        );
+    }
+}
+
+#[test]
+fn sorting_paging_and_limits() {
+    let e = small();
+    let by_year = search(
+        e,
+        SearchRequest {
+            sort: Sort::YearAsc,
+            ..req("")
+        },
+    );
+    let years: Vec<u32> = by_year.hits.iter().map(|h| h.year).collect();
+    assert_eq!(
+        years,
+        vec![
+            2015, 2015, 2015, 2018, 2018, 2018, 2018, 2020, 2020, 2021, 2021, 2021
+        ]
+    );
+    let newest = search(
+        e,
+        SearchRequest {
+            sort: Sort::YearDesc,
+            ..req("markets")
+        },
+    );
+    assert_eq!(
+        ids(&newest),
+        vec![
+            "beta-2020-p1",
+            "alpha-2018-p2",
+            "alpha-2015-p3",
+            "alpha-2015-p1"
+        ]
+    );
+    let all = search(e, req(""));
+    let page = search(
+        e,
+        SearchRequest {
+            limit: Some(3),
+            offset: 4,
+            ..req("")
+        },
+    );
+    assert_eq!(ids(&page), ids(&all)[4..7].to_vec());
+    assert_eq!((page.total, page.limit, page.offset), (12, 3, 4));
+    let past = search(
+        e,
+        SearchRequest {
+            limit: Some(3),
+            offset: 20,
+            ..req("")
+        },
+    );
+    assert!(past.hits.is_empty());
+    let too_many = e
+        .search(&SearchRequest {
+            limit: Some(101),
+            ..req("")
+        })
+        .unwrap_err();
+    assert_eq!(
+        too_many.to_string(),
+        "invalid `limit`: 101 is more than the maximum of 100"
+    );
+    assert!(
+        e.search(&SearchRequest {
+            offset: 10_001,
+            ..req("")
+        })
+        .is_err()
+    );
+    let default = search(
+        e,
+        SearchRequest {
+            q: String::new(),
+            ..SearchRequest::default()
+        },
+    );
+    assert_eq!(default.hits.len(), 10);
+}
+
+#[test]
+fn grouping_by_document() {
+    let r = search(
+        small(),
+        SearchRequest {
+            group: Some(Group::Doc),
+            ..req("markets")
+        },
+    );
+    assert_eq!(
+        ids(&r),
+        vec!["alpha-2015-p3", "alpha-2018-p2", "beta-2020-p1"]
+    );
+    assert_eq!(
+        (r.total, r.total_paragraphs, r.total_documents),
+        (3, 4, Some(3))
+    );
+    assert_eq!(
+        counts(&r.facets.source),
+        s(&[("Alpha Institute", 3), ("Beta Review", 1)]),
+        "facets count paragraphs"
+    );
+    assert_eq!(r.facets_count, "paragraphs");
+}
+
+#[test]
+fn facets_can_be_chosen() {
+    let r = search(
+        small(),
+        SearchRequest {
+            facets: Some(vec![FacetName::Year]),
+            ..req("")
+        },
+    );
+    assert!(r.facets.source.is_none() && r.facets.theme.is_none() && r.facets.year.is_some());
+    let r = search(
+        small(),
+        SearchRequest {
+            facets: Some(vec![]),
+            ..req("")
+        },
+    );
+    assert_eq!(r.facets, Facets::default());
+}
+
+#[test]
+fn bad_filters_are_user_errors() {
+    let mut r = req("");
+    r.filters.theme = vec!["weather".into()];
+    let e = small().search(&r).unwrap_err();
+    assert!(e.is_user_error());
+    assert_eq!(
+        e.to_string(),
+        "invalid `theme`: unknown theme `weather`; themes are energy, markets, sanctions"
+    );
+    let mut r = req("");
+    r.filters.kind = vec!["poem".into()];
+    assert!(small().search(&r).unwrap_err().is_user_error());
+}
+
+// Highlights.
+
+#[test]
+fn highlights_escape_then_mark() {
+    let r = search(small(), req("bold"));
+    let hit = &r.hits[0];
+    assert_eq!(
+        hit.text,
+        "One manager said that trade with China was <b>bold</b> & risky, but necessary."
+    );
+    assert_eq!(
+        hit.highlight.text,
+        "One manager said that trade with China was &lt;b&gt;<mark>bold</mark>&lt;/b&gt; &amp; risky, but necessary."
+    );
+    let custom = search(
+        small(),
+        SearchRequest {
+            highlight: HighlightOptions {
+                pre_tag: "[[".into(),
+                post_tag: "]]".into(),
+                snippet_chars: None,
+            },
+            ..req("risky")
+        },
+    );
+    assert!(custom.hits[0].highlight.text.contains("[[risky]]"));
+}
+
+#[test]
+fn match_offsets_are_utf16_code_units_into_the_whole_field() {
+    let r = search(small(), req("Kyongje"));
+    for hit in &r.hits {
+        let units: Vec<u16> = hit.text.encode_utf16().collect();
+        assert!(!hit.matches.text.is_empty());
+        for [s, e] in &hit.matches.text {
+            let word = String::from_utf16(&units[*s..*e]).unwrap();
+            assert!(word == "Kyŏngje" || word == "Kyo’ngje", "{word}");
+        }
+    }
+}
+
+#[test]
+fn long_paragraphs_get_snippets_around_their_best_matches() {
+    // The bundled IFANS article's paragraphs are long; "organizational" appears late in one.
+    let r = search(
+        bundled(),
+        SearchRequest {
+            highlight: HighlightOptions {
+                snippet_chars: Some(120),
+                ..Default::default()
+            },
+            ..req("autarky")
+        },
+    );
+    let hit = &r.hits[0];
+    assert!(hit.text.chars().count() > 400);
+    assert!(
+        hit.highlight.text.contains("<mark>autarky</mark>"),
+        "{}",
+        hit.highlight.text
+    );
+    assert!(hit.highlight.text.starts_with('…'));
+    assert!(hit.highlight.text.chars().count() < 180);
+}
+
+// Documents and paragraphs.
+
+#[test]
+fn documents_and_paragraph_context() {
+    let doc = small().document("alpha-2018").unwrap();
+    assert_eq!(doc.document.title, "Sanctions and coal");
+    assert_eq!(doc.document.authors, vec!["Ann Lee", "Bo Kim"]);
+    assert_eq!(
+        doc.paragraphs
+            .iter()
+            .map(|p| p.position)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let ctx = small().paragraph("alpha-2015-p2", 1).unwrap();
+    assert_eq!(ctx.paragraph.id, "alpha-2015-p2");
+    assert_eq!(
+        ctx.before.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        vec!["alpha-2015-p1"]
+    );
+    assert_eq!(
+        ctx.after.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        vec!["alpha-2015-p3"]
+    );
+    assert!(matches!(
+        small().document("nope"),
+        Err(SearchError::DocumentNotFound(_))
+    ));
+    assert!(matches!(
+        small().paragraph("alpha-2015-p9", 0),
+        Err(SearchError::ParagraphNotFound(_))
+    ));
+    assert!(matches!(
+        small().paragraph("garbage", 0),
+        Err(SearchError::ParagraphNotFound(_))
+    ));
+}
+
+#[test]
+fn overview_counts_the_corpus() {
+    let o = small().overview().unwrap();
+    assert_eq!((o.documents, o.paragraphs), (5, 12));
+    let themes: Vec<&str> = o.themes.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(themes, vec!["markets", "sanctions", "energy"]);
+    let b = bundled().overview().unwrap();
+    assert_eq!((b.documents, b.paragraphs), (5, 131));
+}
+
+#[test]
+fn every_sentence_of_the_bundled_articles_is_findable() {
+    // Each paragraph can be found by a phrase of its own words.
+    let e = bundled();
+    for doc in [
+        "000_f985a095ab119c7d",
+        "001_63473eb092a4ea6c",
+        "002_81eeb576715a28f4",
+        "003_6c1b6b77df396b05",
+        "004_a8b6ee5173a16553",
+    ] {
+        for p in e.document(doc).unwrap().paragraphs {
+            let words: Vec<&str> = p.text.split_whitespace().take(8).collect();
+            let phrase = format!("\"{}\"", words.join(" ").replace('"', " "));
+            let r = search(
+                e,
+                SearchRequest {
+                    filters: Filters {
+                        doc: Some(doc.into()),
+                        ..Default::default()
+                    },
+                    ..req(&phrase)
+                },
+            );
+            assert!(r.hits.iter().any(|h| h.id == p.id), "{}: {phrase}", p.id);
+        }
+    }
+}
+
+// Switching builds under a running engine handle.
+
+#[test]
+fn a_new_build_is_switched_in_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = IndexStore::new(dir.path());
+    let handle = IndexHandle::new(store.clone(), EngineOptions::default());
+    assert!(!handle.reload().unwrap(), "nothing to load yet");
+    assert!(handle.engine().is_none());
+    // Copy a built index in as the store's first build, the way the indexer publishes.
+    let (_keep, _) = common::build(
+        &common::repo().join("testdata/small"),
+        &common::repo().join("testdata/small-config"),
+    );
+    let first = store.begin().unwrap();
+    copy_dir(
+        &_keep
+            .path()
+            .join("builds")
+            .join(std::fs::read_to_string(_keep.path().join("CURRENT")).unwrap()),
+        first.path(),
+    );
+    store.publish(first, &BuildInfo::default()).unwrap();
+    assert!(handle.reload().unwrap());
+    let old = handle.engine().unwrap();
+    assert_eq!(old.paragraphs(), 12);
+    // A failed build leaves everything as it was.
+    let failed = store.begin().unwrap();
+    std::fs::write(failed.path().join("junk"), b"x").unwrap();
+    drop(failed);
+    assert!(!handle.reload().unwrap());
+    // A searcher holding the old engine keeps working after a switch.
+    let second = store.begin().unwrap();
+    copy_dir(
+        &_keep
+            .path()
+            .join("builds")
+            .join(std::fs::read_to_string(_keep.path().join("CURRENT")).unwrap()),
+        second.path(),
+    );
+    store.publish(second, &BuildInfo::default()).unwrap();
+    assert!(handle.reload().unwrap());
+    assert_ne!(
+        handle.engine().unwrap().build().unwrap().name,
+        old.build().unwrap().name
+    );
+    assert_eq!(old.search(&req("markets")).unwrap().total, 4);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
