@@ -1,34 +1,31 @@
 //! The search engine on real indexes built on disk: analysis rules through real queries, the query
 //! language, filters, disjunctive facets, sorting, paging, grouping and highlighting.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use folio_search::*;
+use folio_testkit::Fixture;
 
 /// The small fixture corpus (`testdata/small`), indexed once for all tests.
 fn small() -> &'static Engine {
-    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    static ENGINE: OnceLock<(Fixture, Engine)> = OnceLock::new();
     &ENGINE
         .get_or_init(|| {
-            common::build(
-                &common::repo().join("testdata/small"),
-                &common::repo().join("testdata/small-config"),
-            )
+            let f = folio_testkit::small();
+            let e = f.engine();
+            (f, e)
         })
         .1
 }
 
 /// The bundled corpus with the shipped themes and synonyms.
 fn bundled() -> &'static Engine {
-    static ENGINE: OnceLock<(tempfile::TempDir, Engine)> = OnceLock::new();
+    static ENGINE: OnceLock<(Fixture, Engine)> = OnceLock::new();
     &ENGINE
         .get_or_init(|| {
-            common::build(
-                &common::repo().join("index/corpus"),
-                &common::repo().join("config"),
-            )
+            let f = folio_testkit::bundled();
+            let e = f.engine();
+            (f, e)
         })
         .1
 }
@@ -713,18 +710,10 @@ fn a_new_build_is_switched_in_atomically() {
     assert!(!handle.reload().unwrap(), "nothing to load yet");
     assert!(handle.engine().is_none());
     // Copy a built index in as the store's first build, the way the indexer publishes.
-    let (_keep, _) = common::build(
-        &common::repo().join("testdata/small"),
-        &common::repo().join("testdata/small-config"),
-    );
+    let built = folio_testkit::small();
+    let built_path = built.store.current().unwrap().unwrap().path;
     let first = store.begin().unwrap();
-    copy_dir(
-        &_keep
-            .path()
-            .join("builds")
-            .join(std::fs::read_to_string(_keep.path().join("CURRENT")).unwrap()),
-        first.path(),
-    );
+    copy_dir(&built_path, first.path());
     store.publish(first, &BuildInfo::default()).unwrap();
     assert!(handle.reload().unwrap());
     let old = handle.engine().unwrap();
@@ -736,13 +725,7 @@ fn a_new_build_is_switched_in_atomically() {
     assert!(!handle.reload().unwrap());
     // A searcher holding the old engine keeps working after a switch.
     let second = store.begin().unwrap();
-    copy_dir(
-        &_keep
-            .path()
-            .join("builds")
-            .join(std::fs::read_to_string(_keep.path().join("CURRENT")).unwrap()),
-        second.path(),
-    );
+    copy_dir(&built_path, second.path());
     store.publish(second, &BuildInfo::default()).unwrap();
     assert!(handle.reload().unwrap());
     assert_ne!(

@@ -90,8 +90,8 @@ impl SearchParams {
         Ok(SearchRequest {
             q: self.q.unwrap_or_default(),
             filters: Filters {
-                source: self.source,
-                theme: self.theme,
+                source: non_empty(self.source),
+                theme: non_empty(self.theme),
                 year: self
                     .year
                     .as_deref()
@@ -99,7 +99,7 @@ impl SearchParams {
                     .map(YearRange::parse)
                     .transpose()?,
                 doc: self.doc.filter(|d| !d.is_empty()),
-                kind: self.kind,
+                kind: non_empty(self.kind),
             },
             limit: number("limit", self.limit.as_deref())?,
             offset: number("offset", self.offset.as_deref())?.unwrap_or(0),
@@ -114,6 +114,14 @@ impl SearchParams {
             group,
         })
     }
+}
+
+/// Drops empty values, which HTML forms send for untouched fields.
+fn non_empty(values: Vec<String>) -> Vec<String> {
+    values
+        .into_iter()
+        .filter(|v| !v.trim().is_empty())
+        .collect()
 }
 
 pub async fn run(state: &AppState, request: SearchRequest) -> Result<SearchResponse, ApiError> {
