@@ -553,3 +553,45 @@ pub fn healthcheck(loaded: &Loaded, url: Option<&str>) -> anyhow::Result<ExitCod
         )
     }
 }
+
+pub fn relevance(
+    loaded: &Loaded,
+    judgments: &Path,
+    verbose: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(judgments)
+        .with_context(|| format!("cannot read {}", judgments.display()))?;
+    let judgments: folio_search::eval::Judgments =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", judgments.display()))?;
+    let engine = open_engine(loaded)?;
+    let eval = folio_search::eval::evaluate(&engine, &judgments)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&eval)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<55} {:>7} {:>6}", "query", "nDCG@5", "P@3");
+    for q in &eval.queries {
+        let relaxed = if q.relaxed { " (relaxed)" } else { "" };
+        println!(
+            "{:<55} {:>7.3} {:>6.3}",
+            format!("{}{relaxed}", q.q),
+            q.ndcg5,
+            q.p3
+        );
+        if verbose {
+            for (id, grade) in &q.top {
+                println!("    {grade} {id}");
+            }
+        }
+    }
+    println!(
+        "{:<55} {:>7.3} {:>6.3}   ({} queries; best possible P@3 {:.3})",
+        "mean",
+        eval.mean_ndcg5,
+        eval.mean_p3,
+        eval.queries.len(),
+        eval.mean_ideal_p3
+    );
+    Ok(ExitCode::SUCCESS)
+}

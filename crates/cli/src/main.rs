@@ -86,6 +86,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure ranking quality against graded judgments (nDCG@5, precision@3).
+    Relevance {
+        /// Judgments file (see index/relevance.toml).
+        #[arg(long, value_name = "FILE", default_value = "index/relevance.toml")]
+        judgments: PathBuf,
+        /// Show the top five hits of every query with their grades.
+        #[arg(long)]
+        verbose: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "DIR")]
+        index_dir: Option<PathBuf>,
+    },
     /// Check that a running server is ready (exit code 0) or not (1); for container health checks.
     Healthcheck {
         /// The server's base URL (default: from the `listen` setting).
@@ -122,7 +135,9 @@ fn main() -> ExitCode {
                 flags.push(("server.listen", toml::Value::String(l.clone())));
             }
         }
-        Command::Search { index_dir, .. } | Command::Explain { index_dir, .. } => {
+        Command::Search { index_dir, .. }
+        | Command::Explain { index_dir, .. }
+        | Command::Relevance { index_dir, .. } => {
             path_flag(&mut flags, "paths.index_dir", index_dir);
         }
         Command::Clean { .. } | Command::Healthcheck { .. } => {}
@@ -153,6 +168,12 @@ fn main() -> ExitCode {
                 commands::clean(&loaded, &file, corpus.as_deref(), json)
             }
             Command::Healthcheck { url } => commands::healthcheck(&loaded, url.as_deref()),
+            Command::Relevance {
+                judgments,
+                verbose,
+                json,
+                ..
+            } => commands::relevance(&loaded, &judgments, verbose, json),
         }
     });
     match result {

@@ -10,6 +10,7 @@ pub mod analyzer;
 pub mod collector;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod filter;
 pub mod highlight;
 pub mod model;
