@@ -181,6 +181,21 @@ const ENV_VARS: &[EnvVar] = &[
         kind: ValueKind::Float,
     },
     EnvVar {
+        name: "FOLIO_PROXIMITY_BOOST",
+        key: "search.proximity_boost",
+        kind: ValueKind::Float,
+    },
+    EnvVar {
+        name: "FOLIO_RELAX_BELOW",
+        key: "search.relax_below",
+        kind: ValueKind::Int,
+    },
+    EnvVar {
+        name: "FOLIO_FOOTNOTE_WEIGHT",
+        key: "search.footnote_weight",
+        kind: ValueKind::Float,
+    },
+    EnvVar {
         name: "FOLIO_WRITER_MEMORY_MB",
         key: "index.writer_memory_mb",
         kind: ValueKind::Int,

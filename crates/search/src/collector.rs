@@ -34,6 +34,8 @@ pub struct CollectSpec {
     /// Selected themes; empty: no filter.
     pub themes: Vec<String>,
     pub years: Option<YearRange>,
+    /// Multiplies the score of footnotes (1: no change).
+    pub footnote_weight: f32,
 }
 
 /// A hit candidate with its sort key.
@@ -207,6 +209,8 @@ pub struct FolioSegmentCollector {
     source_impossible: bool,
     theme_impossible: bool,
     year: Column<u64>,
+    /// The kind column and the ordinal of `footnote` in it, when footnotes are weighted.
+    footnotes: Option<(Column<u64>, u64)>,
     order: Column<u64>,
     doc_key: Column<u64>,
     year_counts: HashMap<u32, u64>,
@@ -234,7 +238,19 @@ impl Collector for FolioCollector {
                     .is_none_or(|c| c.selected.as_ref().is_some_and(|s| !s.contains(&true)))
         };
         let ff = reader.fast_fields();
+        let footnotes = if (spec.footnote_weight - 1.0).abs() > f32::EPSILON {
+            match ff.str(names::KIND)? {
+                Some(kinds) => kinds
+                    .dictionary()
+                    .term_ord(b"footnote")?
+                    .map(|ord| (kinds.ords().clone(), ord)),
+                None => None,
+            }
+        } else {
+            None
+        };
         Ok(FolioSegmentCollector {
+            footnotes,
             source_impossible: impossible(&source, &spec.sources),
             theme_impossible: impossible(&theme, &spec.themes),
             source,
@@ -361,6 +377,10 @@ impl SegmentCollector for FolioSegmentCollector {
             return;
         }
         self.total += 1;
+        let score = match &self.footnotes {
+            Some((kinds, ord)) if kinds.first(doc) == Some(*ord) => score * spec.footnote_weight,
+            _ => score,
+        };
         let primary = match spec.sort {
             Sort::Relevance => 0,
             Sort::YearAsc => -(year as i64),

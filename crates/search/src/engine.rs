@@ -298,12 +298,14 @@ impl Engine {
             sources: sources.clone(),
             themes: filters.theme.clone(),
             years: filters.year,
+            footnote_weight: cfg.footnote_weight,
         };
         let searcher = self.reader.searcher();
         let any = req.match_mode == Some(MatchMode::Any);
         let mut found = self.collect(&searcher, &concepts, any, filters, filter, &spec)?;
         let mut relaxed = false;
-        if found.total == 0 && req.match_mode.is_none() && relaxable(&concepts) {
+        if found.total < cfg.relax_below.max(1) && req.match_mode.is_none() && relaxable(&concepts)
+        {
             found = self.collect(&searcher, &concepts, true, filters, filter, &spec)?;
             relaxed = true;
         }
@@ -396,10 +398,13 @@ impl Engine {
         filter: Option<&FilterExpr>,
         spec: &CollectSpec,
     ) -> Result<Found> {
+        let idf = |c: &Concept| self.idf(searcher, c);
         let compiler = Compiler {
             fields: &self.fields,
             title_boost: self.options.config.title_boost,
             section_boost: self.options.config.section_boost,
+            proximity_boost: self.options.config.proximity_boost,
+            idf: &idf,
         };
         let main = compiler.compile(concepts, any);
         let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
@@ -431,6 +436,30 @@ impl Engine {
             Box::new(BooleanQuery::new(parts))
         };
         Ok(searcher.search(query.as_ref(), &FolioCollector { spec: spec.clone() })?)
+    }
+
+    /// BM25's inverse document frequency of a concept, taking its most common alternative (the
+    /// alternatives are ORed) and, in a phrase, its rarest word (a phrase is at most as common).
+    fn idf(&self, searcher: &Searcher, concept: &Concept) -> f32 {
+        let n = searcher.num_docs() as f32;
+        let df = |t: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(self.fields.text, t))
+                .unwrap_or(0) as f32
+        };
+        let df = concept
+            .alts
+            .iter()
+            .map(|(_, unit)| match unit {
+                crate::query::Unit::Terms {
+                    terms,
+                    prefix: false,
+                } => terms.iter().map(|t| df(t)).fold(f32::MAX, f32::min),
+                _ => n / 2.0,
+            })
+            .fold(0.0f32, f32::max)
+            .clamp(0.0, n);
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     fn term_query(&self, field: tantivy::schema::Field, value: &str) -> TermQuery {

@@ -21,6 +21,14 @@ pub struct SearchConfig {
     pub title_boost: f32,
     /// Weight of a match in the section heading, added to a matching paragraph's score.
     pub section_boost: f32,
+    /// Weight of consecutive query words found near each other in a paragraph.
+    pub proximity_boost: f32,
+    /// A query of plain words is relaxed (paragraphs holding most of the words follow those
+    /// holding all) when fewer than this many paragraphs hold them all. 1: only when none do.
+    pub relax_below: u64,
+    /// Multiplies the score of footnotes: citations repeat a query's words without discussing
+    /// them, so they rank below prose that does.
+    pub footnote_weight: f32,
 }
 
 impl Default for SearchConfig {
@@ -32,6 +40,9 @@ impl Default for SearchConfig {
             snippet_chars: 240,
             title_boost: 0.6,
             section_boost: 0.4,
+            proximity_boost: 0.0,
+            relax_below: 5,
+            footnote_weight: 0.7,
         }
     }
 }

@@ -417,7 +417,18 @@ pub struct Compiler<'a> {
     pub fields: &'a Fields,
     pub title_boost: f32,
     pub section_boost: f32,
+    /// Weight of query words found next to each other (or nearly) in a paragraph.
+    pub proximity_boost: f32,
+    /// Inverse document frequency of a concept: how rare its words are in the index.
+    pub idf: &'a dyn Fn(&Concept) -> f32,
 }
+
+/// Words between two query words that still count as "near" for the proximity boost.
+const PROXIMITY_SLOP: u32 = 2;
+
+/// In `match=any`, what a clause's rarity adds to [`ANY_CLAUSE_SCORE`]: among paragraphs holding
+/// equally many of the words, those holding the rarer ones come first.
+const ANY_IDF_WEIGHT: f32 = 5.0;
 
 /// Score added for each clause a paragraph holds in `match=any`: larger than any BM25 sum.
 const ANY_CLAUSE_SCORE: f32 = 100.0;
@@ -521,11 +532,12 @@ impl Compiler<'_> {
                 if c.stopword && has_content {
                     continue;
                 }
+                let bonus = ANY_CLAUSE_SCORE + ANY_IDF_WEIGHT * (self.idf)(c);
                 let counted = BooleanQuery::new(vec![
                     (Occur::Must, q),
                     (
                         Occur::Should,
-                        Box::new(ConstScoreQuery::new(Box::new(AllQuery), ANY_CLAUSE_SCORE)),
+                        Box::new(ConstScoreQuery::new(Box::new(AllQuery), bonus)),
                     ),
                 ]);
                 main.push((Occur::Should, Box::new(counted)));
@@ -545,6 +557,48 @@ impl Compiler<'_> {
         }
         // Title and section: any positive text concept found there adds to the score.
         let mut boosted: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        // Proximity: consecutive query words found near each other add to the score.
+        if self.proximity_boost > 0.0 {
+            let words: Vec<&Vec<String>> = positive
+                .iter()
+                .filter(|c| !c.stopword)
+                .filter_map(|c| match c.alts.as_slice() {
+                    [
+                        (
+                            Target::Text,
+                            Unit::Terms {
+                                terms,
+                                prefix: false,
+                            },
+                        ),
+                    ] => Some(terms),
+                    _ => None,
+                })
+                .collect();
+            let pairs: Vec<(Occur, Box<dyn Query>)> = words
+                .windows(2)
+                .map(|w| {
+                    let terms: Vec<(usize, Term)> = w[0]
+                        .iter()
+                        .chain(w[1].iter())
+                        .enumerate()
+                        .map(|(i, t)| (i, Term::from_field_text(self.fields.text, t)))
+                        .collect();
+                    let q: Box<dyn Query> =
+                        Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP));
+                    (Occur::Should, q)
+                })
+                .collect();
+            if !pairs.is_empty() {
+                boosted.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(BooleanQuery::new(pairs)),
+                        self.proximity_boost,
+                    )),
+                ));
+            }
+        }
         for (target, boost) in [
             (Target::Title, self.title_boost),
             (Target::Section, self.section_boost),
