@@ -323,6 +323,7 @@ impl Engine {
             post: &req.highlight.post_tag,
             snippet_chars,
             snippet_words: None,
+            escape: true,
             ellipsis: "…",
         };
         let whole = MarkOptions {

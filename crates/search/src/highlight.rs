@@ -23,6 +23,9 @@ pub struct MarkOptions<'a> {
     pub snippet_chars: usize,
     /// Snippet length in words instead (Meilisearch's `cropLength`); takes precedence.
     pub snippet_words: Option<usize>,
+    /// HTML-escape the text around the tags. Only a client that escapes the result itself and
+    /// marks with placeholder tags (InstantSearch) may turn this off.
+    pub escape: bool,
     pub ellipsis: &'a str,
 }
 
@@ -105,19 +108,26 @@ pub fn mark(analyzer: &Analyzer, text: &str, spec: &MatchSpec, opts: &MarkOption
     if start > 0 {
         html.push_str(opts.ellipsis);
     }
+    let put = |s: &str, html: &mut String| {
+        if opts.escape {
+            escape_into(s, html)
+        } else {
+            html.push_str(s)
+        }
+    };
     let mut cursor = start;
     for &(s, e) in &spans {
         let (s, e) = (s.max(start), e.min(end));
         if s >= e {
             continue;
         }
-        escape_into(&text[cursor..s], &mut html);
+        put(&text[cursor..s], &mut html);
         html.push_str(opts.pre);
-        escape_into(&text[s..e], &mut html);
+        put(&text[s..e], &mut html);
         html.push_str(opts.post);
         cursor = e;
     }
-    escape_into(&text[cursor..end], &mut html);
+    put(&text[cursor..end], &mut html);
     if end < text.len() {
         html.push_str(opts.ellipsis);
     }
@@ -288,6 +298,7 @@ mod tests {
                 post: "</mark>",
                 snippet_chars: chars,
                 snippet_words: None,
+                escape: true,
                 ellipsis: "…",
             },
         )
@@ -334,6 +345,7 @@ mod tests {
             post: "]",
             snippet_chars: 0,
             snippet_words: Some(4),
+            escape: true,
             ellipsis: "…",
         };
         assert_eq!(

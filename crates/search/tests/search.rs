@@ -272,16 +272,25 @@ fn relaxation_when_no_paragraph_holds_every_word() {
         },
     );
     assert_eq!((all.total, all.relaxed), (0, false));
-        // Fewer than `relax_below` (5) paragraphs hold every word: they come first, then those
+    // Fewer than `relax_below` (5) paragraphs hold every word: they come first, then those
     // holding most of the words.
     let r = search(small(), req("grain markets famine"));
     assert!(r.relaxed);
-    assert_eq!(r.hits[0].id, "alpha-2015-p1", "the one paragraph with all three words");
+    assert_eq!(
+        r.hits[0].id, "alpha-2015-p1",
+        "the one paragraph with all three words"
+    );
     assert_eq!(r.total, 5);
-    let strict = search(small(), SearchRequest { match_mode: Some(MatchMode::All), ..req("grain markets famine") });
+    let strict = search(
+        small(),
+        SearchRequest {
+            match_mode: Some(MatchMode::All),
+            ..req("grain markets famine")
+        },
+    );
     assert_eq!((strict.relaxed, strict.total), (false, 1));
     // Enough paragraphs hold every word: no relaxation.
-        let r = search(bundled(), req("foreign trade"));
+    let r = search(bundled(), req("foreign trade"));
     assert!(!r.relaxed && r.total >= 5);
     let r = search(small(), req("grain famine oil"));
     assert!(r.relaxed);

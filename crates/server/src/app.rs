@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -129,7 +128,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(
+            config.body_limit_bytes,
+            json_errors,
+        ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 ApiError::Internal("a handler panicked".to_string()).into_response()
@@ -157,13 +159,19 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
-async fn not_found(req: Request) -> ApiError {
-    ApiError::NotFound(req.uri().path().to_string())
+async fn not_found(req: Request) -> Response {
+    let path = req.uri().path();
+    if crate::meili::error::MeiliError::owns_path(path) {
+        crate::meili::error::MeiliError::RouteNotFound(path.to_string()).into_response()
+    } else {
+        ApiError::NotFound(path.to_string()).into_response()
+    }
 }
 
 /// Responses made by middleware (timeouts, body limits, unknown methods) come without a JSON
 /// body; give them the API's error body so clients see one format.
-async fn json_errors(req: Request, next: Next) -> Response {
+async fn json_errors(State(body_limit): State<usize>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -177,18 +185,12 @@ async fn json_errors(req: Request, next: Next) -> Response {
     if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
         return response;
     }
-    let error = match status {
-        StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(0),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-        StatusCode::NOT_FOUND => ApiError::NotFound(String::new()),
-        s if s.is_client_error() => {
-            ApiError::BadParameter(s.canonical_reason().unwrap_or("bad request").to_string())
-        }
-        s => ApiError::Internal(format!("status {s} from middleware")),
+    let mut fixed = if crate::meili::error::MeiliError::owns_path(&path) {
+        crate::meili::error::MeiliError::from_status(status, &path, body_limit).into_response()
+    } else {
+        api_error_for(status, &path, body_limit).into_response()
     };
-    let mut fixed = error.into_response();
+
     // Keep headers such as Allow and the CORS and request-id headers.
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
@@ -196,8 +198,22 @@ async fn json_errors(req: Request, next: Next) -> Response {
         }
     }
     *fixed.status_mut() = status;
-    let _ = Body::empty();
     fixed
+}
+
+/// Folio's error for a response made by middleware without a body of its own.
+fn api_error_for(status: StatusCode, path: &str, body_limit: usize) -> ApiError {
+    match status {
+        StatusCode::REQUEST_TIMEOUT => ApiError::Timeout,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(body_limit),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        StatusCode::NOT_FOUND => ApiError::NotFound(path.to_string()),
+        s if s.is_client_error() => {
+            ApiError::BadParameter(s.canonical_reason().unwrap_or("bad request").to_string())
+        }
+        s => ApiError::Internal(format!("status {s} from middleware")),
+    }
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` completes; requests in flight finish.

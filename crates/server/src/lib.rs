@@ -9,6 +9,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod meili;
 pub mod metrics;
 pub mod routes;
 pub mod state;
