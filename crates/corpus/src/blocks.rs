@@ -198,7 +198,6 @@ pub fn from_markdown(text: &str, first_line: usize) -> Vec<Block> {
     let mut in_item = 0usize;
     let mut in_link = false;
     let mut link_chars = 0usize;
-    let mut in_heading = false;
 
     let flush = |buf: &mut String,
                  start: &mut Option<usize>,
@@ -230,11 +229,9 @@ pub fn from_markdown(text: &str, first_line: usize) -> Vec<Block> {
         };
         match event {
             Event::Start(Tag::Heading { .. }) => {
-                in_heading = true;
                 start.get_or_insert(range.start);
             }
             Event::End(TagEnd::Heading(_)) => {
-                in_heading = false;
                 flush(
                     &mut buf,
                     &mut start,
@@ -278,10 +275,8 @@ pub fn from_markdown(text: &str, first_line: usize) -> Vec<Block> {
                 }
                 buf.push_str(&t);
             }
-            Event::InlineHtml(html) => {
-                // Keep the text of inline markup such as <sup>, drop the tags.
-                let _ = html;
-            }
+            // Inline HTML tags (<sup>, <b>) are markup: the text between them arrives as Text.
+            Event::InlineHtml(_) => {}
             Event::Html(html) => {
                 for block in from_html_fragment(&html) {
                     blocks.push(Block {
@@ -298,7 +293,6 @@ pub fn from_markdown(text: &str, first_line: usize) -> Vec<Block> {
             Event::SoftBreak | Event::HardBreak => buf.push(' '),
             _ => {}
         }
-        let _ = in_heading;
     }
     flush(
         &mut buf,
@@ -498,7 +492,7 @@ impl HtmlWalker {
             match child.value() {
                 Node::Text(t) => {
                     if self.buf.trim().is_empty() {
-                        self.hint = Some(hint_for(&ctx, footnote_number));
+                        self.hint = Some(hint_for(&ctx));
                     }
                     self.buf.push_str(t);
                 }
@@ -514,10 +508,7 @@ impl HtmlWalker {
                                 .unwrap_or_else(|| footnote_number.to_string());
                             self.flush();
                             self.hint = Some(Hint::Footnote(label));
-                            let mut inner = ctx.clone();
-                            inner.item = false;
-                            inner.footnotes = false;
-                            self.walk_footnote(child_el, &inner);
+                            self.walk_footnote(child_el);
                             continue;
                         }
                         if e.name() == "sup" {
@@ -537,7 +528,7 @@ impl HtmlWalker {
                         if e.name() == "a" {
                             let before = alnum_count(&self.buf);
                             if self.buf.trim().is_empty() {
-                                self.hint = Some(hint_for(&ctx, footnote_number));
+                                self.hint = Some(hint_for(&ctx));
                             }
                             self.walk(child_el, &ctx);
                             self.link_chars += alnum_count(&self.buf).saturating_sub(before);
@@ -555,13 +546,12 @@ impl HtmlWalker {
     }
 
     /// A footnote `<li>`: all its text is one block with the footnote hint, whatever tags it holds.
-    fn walk_footnote(&mut self, el: ElementRef<'_>, ctx: &Context) {
+    fn walk_footnote(&mut self, el: ElementRef<'_>) {
         let hint = self.hint.clone();
         for text in el.text() {
             self.buf.push(' ');
             self.buf.push_str(text);
         }
-        let _ = ctx;
         // Back-links (↩) are furniture inside the note.
         let cleaned = self.buf.replace(['↩', '↑'], " ");
         self.buf = cleaned;
@@ -571,7 +561,7 @@ impl HtmlWalker {
     }
 }
 
-fn hint_for(ctx: &Context, _footnote_number: usize) -> Hint {
+fn hint_for(ctx: &Context) -> Hint {
     if ctx.heading {
         Hint::Heading
     } else if ctx.quote {

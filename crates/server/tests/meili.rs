@@ -1,18 +1,22 @@
 //! The Meilisearch-compatible API through the real router and middleware, on a real index built
 //! on disk from a small corpus written here.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use folio_search::IndexHandle;
 use folio_server::{AppState, ServerConfig};
 use folio_testkit::Fixture;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+use common::{Response, get, send};
 
 const THEMES: &str = r#"
 threshold = 3.0
@@ -83,43 +87,8 @@ fn app_without_index(dir: &Path) -> Router {
     folio_server::router(AppState::new(handle, ServerConfig::default()))
 }
 
-struct Response {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Response {
-    let described = format!("{} {}", req.method(), req.uri());
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    eprintln!(
-        "{described} -> {status}: {}",
-        text.chars().take(400).collect::<String>()
-    );
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Response {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Response {
-    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
 async fn post(app: &Router, uri: &str, body: &Value) -> Response {
-    let req = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    send(app, req).await
+    common::post(app, uri, &body.to_string()).await
 }
 
 async fn search(app: &Router, body: Value) -> Value {

@@ -1,15 +1,19 @@
 //! folio's own API through the real router and middleware, on a real index built on disk.
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use folio_search::IndexHandle;
 use folio_server::{AppState, ServerConfig};
 use folio_testkit::Fixture;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+use common::{Response, get, post, send};
 
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
@@ -25,47 +29,6 @@ fn app_with(config: ServerConfig) -> Router {
 
 fn app() -> Router {
     app_with(ServerConfig::default())
-}
-
-struct Response {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-    text: String,
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Response {
-    let described = format!("{} {}", req.method(), req.uri());
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), 16 << 20)
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&bytes).to_string();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    eprintln!(
-        "{described} -> {status}: {}",
-        text.chars().take(300).collect::<String>()
-    );
-    Response {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Response {
-    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-async fn post(app: &Router, uri: &str, body: &str) -> Response {
-    let req = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    send(app, req).await
 }
 
 fn ids(body: &Value) -> Vec<&str> {
