@@ -127,6 +127,11 @@ pub struct Tagger {
     analyzer: Analyzer,
     themes: Vec<CompiledTheme>,
     max: usize,
+    /// Evidence by its last term: (theme, evidence) indexes. Matching is one pass over a
+    /// paragraph's tokens, looking back for the rest of a phrase.
+    by_last: HashMap<String, Vec<(usize, usize)>>,
+    /// Terms in the longest piece of evidence.
+    longest: usize,
 }
 
 impl std::fmt::Debug for Tagger {
@@ -195,10 +200,21 @@ impl Tagger {
                 evidence,
             });
         }
+        let mut by_last: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut longest = 1;
+        for (t, theme) in themes.iter().enumerate() {
+            for (e, ev) in theme.evidence.iter().enumerate() {
+                longest = longest.max(ev.terms.len());
+                let last = ev.terms.last().expect("evidence has terms").clone();
+                by_last.entry(last).or_default().push((t, e));
+            }
+        }
         Ok(Tagger {
             analyzer,
             themes,
             max: taxonomy.max_per_paragraph,
+            by_last,
+            longest,
         })
     }
 
@@ -212,48 +228,80 @@ impl Tagger {
         self.themes.iter().map(|t| t.id.as_str())
     }
 
-    /// The themes of a paragraph: the strongest evidence-backed ones plus the document's.
+    /// How often each piece of evidence occurs in `text`: (theme, evidence, occurrences).
+    fn occurrences(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        // The last `longest` terms, in a ring, to look back along a phrase.
+        let mut ring: Vec<String> = vec![String::new(); self.longest];
+        let mut seen = 0usize;
+        let mut tokens = self.analyzer.tokens(text);
+        while tokens.advance() {
+            let term = tokens.token().term.as_str();
+            if let Some(candidates) = self.by_last.get(term) {
+                for &(t, e) in candidates {
+                    let ev = &self.themes[t].evidence[e].terms;
+                    let n = ev.len();
+                    let matches = n - 1 <= seen
+                        && (1..n).all(|k| ring[(seen - k) % self.longest] == ev[n - 1 - k]);
+                    if matches {
+                        match found.iter_mut().find(|(ft, fe, _)| (*ft, *fe) == (t, e)) {
+                            Some(f) => f.2 += 1,
+                            None => found.push((t, e, 1)),
+                        }
+                    }
+                }
+            }
+            let slot = &mut ring[seen % self.longest];
+            slot.clear();
+            slot.push_str(term);
+            seen += 1;
+        }
+        found
+    }
+
+    /// The themes of a paragraph: the strongest evidence-backed ones plus the document's, in the
+    /// order and by the rule of [`Tagger::explain`] (which this is the fast path of).
     pub fn tag(&self, text: &str, document_themes: &[String]) -> Vec<String> {
-        self.explain(text, document_themes)
-            .into_iter()
-            .filter(|e| e.assigned)
-            .map(|e| e.theme)
-            .collect()
+        let mut scores = vec![0f32; self.themes.len()];
+        for (t, e, n) in self.occurrences(text) {
+            scores[t] += self.themes[t].evidence[e].weight * (1.0 + (n as f32).ln());
+        }
+        let from_document = |t: usize| document_themes.contains(&self.themes[t].id);
+        let mut candidates: Vec<usize> = (0..self.themes.len())
+            .filter(|&t| scores[t] > 0.0 || from_document(t))
+            .collect();
+        candidates.sort_by(|&a, &b| {
+            round2(scores[b])
+                .total_cmp(&round2(scores[a]))
+                .then_with(|| self.themes[a].id.cmp(&self.themes[b].id))
+        });
+        let mut given = 0;
+        let mut out = Vec::new();
+        for t in candidates {
+            let strong = round2(scores[t]) >= self.themes[t].threshold && given < self.max;
+            given += usize::from(strong);
+            if strong || from_document(t) {
+                out.push(self.themes[t].id.clone());
+            }
+        }
+        out
     }
 
     /// Every theme with evidence in the paragraph (or from the document), with its score and
     /// whether it was assigned, strongest first.
     pub fn explain(&self, text: &str, document_themes: &[String]) -> Vec<ThemeExplanation> {
-        let terms = self.analyzer.terms(text);
-        let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, t) in terms.iter().enumerate() {
-            positions.entry(t.as_str()).or_default().push(i);
-        }
-        let count = |ev: &Evidence| -> usize {
-            let Some(starts) = positions.get(ev.terms[0].as_str()) else {
-                return 0;
-            };
-            if ev.terms.len() == 1 {
-                return starts.len();
-            }
-            starts
-                .iter()
-                .filter(|&&p| {
-                    ev.terms[1..]
-                        .iter()
-                        .enumerate()
-                        .all(|(k, t)| terms.get(p + 1 + k).is_some_and(|x| x == t))
-                })
-                .count()
-        };
-
+        let occurrences = self.occurrences(text);
         let mut out: Vec<ThemeExplanation> = Vec::new();
-        for theme in &self.themes {
+        for (t, theme) in self.themes.iter().enumerate() {
             let evidence: Vec<EvidenceMatch> = theme
                 .evidence
                 .iter()
-                .filter_map(|ev| {
-                    let n = count(ev);
+                .enumerate()
+                .filter_map(|(e, ev)| {
+                    let n = occurrences
+                        .iter()
+                        .find(|(ft, fe, _)| (*ft, *fe) == (t, e))
+                        .map_or(0, |f| f.2);
                     (n > 0).then(|| EvidenceMatch {
                         phrase: ev.phrase.clone(),
                         weight: ev.weight,
@@ -270,7 +318,7 @@ impl Tagger {
             out.push(ThemeExplanation {
                 theme: theme.id.clone(),
                 label: theme.label.clone(),
-                score: (score * 100.0).round() / 100.0,
+                score: round2(score),
                 threshold: theme.threshold,
                 assigned: false,
                 from_document,
@@ -294,6 +342,11 @@ impl Tagger {
         }
         out
     }
+}
+
+/// Scores are shown, and compared with thresholds, at two decimals, so `explain` and `tag` agree.
+fn round2(x: f32) -> f32 {
+    (x * 100.0).round() / 100.0
 }
 
 #[cfg(test)]
@@ -343,6 +396,38 @@ evidence = { "sanctions" = 2.5 }
         assert_eq!(ex.len(), 1);
         assert_eq!(ex[0].evidence[0].occurrences, 3);
         assert!(ex[0].assigned);
+    }
+
+    #[test]
+    fn tag_is_explain_fast() {
+        let t = tagger();
+        for text in [
+            "Trading companies expanded foreign trade and exports. Sanctions, sanctions.",
+            "foreign foreign trade trade trading company companies",
+            "Nothing here.",
+            "",
+        ] {
+            for doc in [vec![], vec!["sanctions".to_string()]] {
+                let slow: Vec<String> = t
+                    .explain(text, &doc)
+                    .into_iter()
+                    .filter(|e| e.assigned)
+                    .map(|e| e.theme)
+                    .collect();
+                assert_eq!(t.tag(text, &doc), slow, "{text:?} {doc:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn phrases_are_counted_where_they_end() {
+        let ex = tagger().explain("foreign trade, foreign policy, foreign trade", &[]);
+        let phrase = ex[0]
+            .evidence
+            .iter()
+            .find(|e| e.phrase == "foreign trade")
+            .unwrap();
+        assert_eq!(phrase.occurrences, 2);
     }
 
     #[test]
