@@ -604,10 +604,11 @@ fn is_wholly_quoted(text: &str, words: usize) -> bool {
         return false;
     };
     let close = if open == '“' { '”' } else { '"' };
-    // The closing mark is near the end: at most a short citation follows it.
-    t[open.len_utf8()..].rfind(close).is_some_and(|i| {
-        t.len() - (i + open.len_utf8()) <= 90 && !t[open.len_utf8()..i].contains(close)
-    })
+    // The last closing mark is near the end (at most a short citation follows it) and is the
+    // only one: the paragraph is one quotation, not prose quoting several phrases.
+    let body = &t[open.len_utf8()..];
+    body.rfind(close)
+        .is_some_and(|i| body.len() - i <= 90 && !body[..i].contains(close))
 }
 
 #[cfg(test)]
@@ -622,6 +623,21 @@ mod tests {
         assert_eq!(last_significant("Conclusion"), Some('n'));
         assert_eq!(last_significant("is unclear.1"), Some('.'));
         assert_eq!(last_significant("in 2021"), Some('1'));
+    }
+
+    #[test]
+    fn quotations_closed_early_are_not_whole_quotes() {
+        // Regression: a quotation closed early, with multi-byte text after it, once panicked.
+        let text = "“This directive has made the formation of trade negotiation teams much more flexible,” the source said, and the directive applies only to trading companies of the 구역 under the ministries.";
+        assert!(!is_wholly_quoted(text, 30));
+        assert!(!is_wholly_quoted(
+            "“Trade” and “aid” are words the regime uses about its partners abroad.",
+            12
+        ));
+        assert!(is_wholly_quoted(
+            "“A self-supporting national economy is by no means a closed economy.” (Works, p. 199).",
+            14
+        ));
     }
 
     #[test]

@@ -70,6 +70,12 @@ pub enum CorpusError {
     /// Metadata that parses but is wrong: no year, a bad date, an unknown theme, …
     #[error("{at}: {message}")]
     Metadata { at: Location, message: String },
+    /// folio itself failed on a document (a bug); the build goes on without it with
+    /// `--skip-invalid`.
+    #[error(
+        "{at}: folio failed while reading this document ({message}); please report it with the file"
+    )]
+    Internal { at: Location, message: String },
     /// Two files would get the same document id.
     #[error(
         "{at}: document id `{id}` is already used by {other}; give one of them an explicit `id`"
@@ -90,6 +96,7 @@ impl CorpusError {
             | CorpusError::NotUtf8 { at, .. }
             | CorpusError::Syntax { at, .. }
             | CorpusError::Metadata { at, .. }
+            | CorpusError::Internal { at, .. }
             | CorpusError::DuplicateId { at, .. } => Some(at),
         }
     }

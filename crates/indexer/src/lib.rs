@@ -71,6 +71,22 @@ pub struct Summary {
     pub size_bytes: u64,
 }
 
+/// Prepares one document; a panic (a bug in folio) becomes an error naming the document, so
+/// that one file cannot take a whole build down.
+fn prepare_guarded(pipeline: &Pipeline, src: SourceDocument) -> Result<Document, CorpusError> {
+    let at = src.location.clone();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline.prepare(src))).unwrap_or_else(
+        |panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(CorpusError::Internal { at, message })
+        },
+    )
+}
+
 /// Builds a new index from `corpus` and makes it current.
 pub fn build(
     corpus: &Corpus,
@@ -126,7 +142,7 @@ pub fn build(
             .map(|src| match src {
                 Ok(src) => {
                     let bytes = src.body.len() as u64;
-                    (pipeline.prepare(src), bytes)
+                    (prepare_guarded(pipeline, src), bytes)
                 }
                 Err(e) => (Err(e), 0),
             })

@@ -97,6 +97,19 @@ impl TopK {
         }
     }
 
+    /// Whether a candidate with this sort key could enter: the tie-breaking `order` is read only
+    /// then, not for every matching paragraph.
+    fn may_take(&self, primary: i64, score: Score) -> bool {
+        if self.heap.len() < self.k {
+            return true;
+        }
+        self.heap.peek().is_some_and(|w| {
+            (primary, score)
+                .partial_cmp(&(w.0.primary, w.0.score))
+                .is_some_and(|o| o != Ordering::Less)
+        })
+    }
+
     fn push(&mut self, c: Candidate) {
         if self.k == 0 {
             return;
@@ -213,7 +226,9 @@ pub struct FolioSegmentCollector {
     footnotes: Option<(Column<u64>, u64)>,
     order: Column<u64>,
     doc_key: Column<u64>,
-    year_counts: HashMap<u32, u64>,
+    /// Paragraphs per year, indexed from the segment's smallest year.
+    year_counts: Vec<u64>,
+    year_min: u64,
     theme_buf: Vec<u64>,
     total: u64,
     top: TopK,
@@ -238,6 +253,14 @@ impl Collector for FolioCollector {
                     .is_none_or(|c| c.selected.as_ref().is_some_and(|s| !s.contains(&true)))
         };
         let ff = reader.fast_fields();
+        let year = ff.u64(names::YEAR)?;
+        let (year_min, year_max) = (year.min_value(), year.max_value());
+        let year_slots = if spec.count_year && year_max >= year_min && year_max - year_min < 100_000
+        {
+            (year_max - year_min + 1) as usize
+        } else {
+            0
+        };
         let footnotes = if (spec.footnote_weight - 1.0).abs() > f32::EPSILON {
             match ff.str(names::KIND)? {
                 Some(kinds) => kinds
@@ -255,10 +278,11 @@ impl Collector for FolioCollector {
             theme_impossible: impossible(&theme, &spec.themes),
             source,
             theme,
-            year: ff.u64(names::YEAR)?,
+            year,
             order: ff.u64(names::ORDER)?,
             doc_key: ff.u64(names::DOC_KEY)?,
-            year_counts: HashMap::new(),
+            year_counts: vec![0; year_slots],
+            year_min,
             theme_buf: Vec::with_capacity(8),
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
@@ -371,7 +395,13 @@ impl SegmentCollector for FolioSegmentCollector {
             }
         }
         if spec.count_year && s_ok && t_ok {
-            *self.year_counts.entry(year as u32).or_default() += 1;
+            // Years outside the column's range cannot occur; guard anyway.
+            if let Some(slot) = year
+                .checked_sub(self.year_min)
+                .and_then(|i| self.year_counts.get_mut(i as usize))
+            {
+                *slot += 1;
+            }
         }
         if !(s_ok && t_ok && y_ok) {
             return;
@@ -386,6 +416,9 @@ impl SegmentCollector for FolioSegmentCollector {
             Sort::YearAsc => -(year as i64),
             Sort::YearDesc => year as i64,
         };
+        if self.groups.is_none() && !self.top.may_take(primary, score) {
+            return;
+        }
         let candidate = Candidate {
             primary,
             score,
@@ -426,7 +459,13 @@ impl SegmentCollector for FolioSegmentCollector {
                 .as_ref()
                 .map(FacetColumn::harvest)
                 .unwrap_or_default(),
-            year_counts: self.year_counts,
+            year_counts: self
+                .year_counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, n)| ((self.year_min + i as u64) as u32, *n))
+                .collect(),
         }
     }
 }
