@@ -42,15 +42,7 @@ fn pipeline(loaded: &Loaded, taxonomy: &Taxonomy) -> anyhow::Result<Pipeline> {
 }
 
 fn theme_infos(taxonomy: &Taxonomy) -> Vec<ThemeInfo> {
-    taxonomy
-        .themes
-        .iter()
-        .map(|t| ThemeInfo {
-            id: t.id.clone(),
-            label: t.label.clone(),
-            description: t.description.clone(),
-        })
-        .collect()
+    ThemeInfo::all(taxonomy)
 }
 
 fn engine_options(loaded: &Loaded, taxonomy: &Taxonomy) -> anyhow::Result<EngineOptions> {

@@ -196,6 +196,11 @@ const ENV_VARS: &[EnvVar] = &[
         kind: ValueKind::Float,
     },
     EnvVar {
+        name: "FOLIO_SEARCH_THREADS",
+        key: "search.threads",
+        kind: ValueKind::Int,
+    },
+    EnvVar {
         name: "FOLIO_WRITER_MEMORY_MB",
         key: "index.writer_memory_mb",
         kind: ValueKind::Int,

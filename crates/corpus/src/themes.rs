@@ -73,6 +73,8 @@ pub enum TaxonomyError {
     NoEvidence { id: String },
     #[error("threshold {0} must be a positive number")]
     BadThreshold(f32),
+    #[error("the taxonomy has {0} themes; folio supports at most 64")]
+    TooMany(usize),
 }
 
 impl Taxonomy {
@@ -122,6 +124,9 @@ struct CompiledTheme {
     evidence: Vec<Evidence>,
 }
 
+/// Most themes a taxonomy may have (the index keeps a paragraph's themes as a 64-bit set).
+pub const MAX_THEMES: usize = 64;
+
 /// The taxonomy compiled for matching: evidence analyzed once.
 pub struct Tagger {
     analyzer: Analyzer,
@@ -147,6 +152,9 @@ impl Tagger {
     pub fn new(taxonomy: &Taxonomy, analyzer: Analyzer) -> Result<Tagger, TaxonomyError> {
         if !(taxonomy.threshold.is_finite() && taxonomy.threshold > 0.0) {
             return Err(TaxonomyError::BadThreshold(taxonomy.threshold));
+        }
+        if taxonomy.themes.len() > MAX_THEMES {
+            return Err(TaxonomyError::TooMany(taxonomy.themes.len()));
         }
         let mut themes = Vec::new();
         for (index, def) in taxonomy.themes.iter().enumerate() {

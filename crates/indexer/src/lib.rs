@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use folio_corpus::{Corpus, CorpusError, Document, Pipeline, SourceDocument};
-use folio_search::schema::{create_index, paragraph_document};
+use folio_search::schema::{FacetCodes, create_index, paragraph_document};
 use folio_search::{BuildInfo, CurrentBuild, IndexStore, SearchError};
 use rayon::prelude::*;
 
@@ -130,6 +130,9 @@ pub fn build(
         ..BuildInfo::default()
     };
     let mut themes: BTreeMap<String, u64> = BTreeMap::new();
+    // The tagger has checked the taxonomy's size, so the codes always fit.
+    let mut codes = FacetCodes::new(pipeline.tagger().ids().map(String::from).collect())
+        .expect("a validated taxonomy fits the theme bits");
     let mut order: u64 = 0;
     let mut docs = corpus.documents();
     loop {
@@ -158,7 +161,8 @@ pub fn build(
                 Err(e) => return Err(e.into()),
             };
             for p in &doc.paragraphs {
-                writer.add_document(paragraph_document(&fields, &doc.meta, p, order))?;
+                writer
+                    .add_document(paragraph_document(&fields, &mut codes, &doc.meta, p, order))?;
                 order += 1;
                 for t in &p.themes {
                     *themes.entry(t.clone()).or_default() += 1;
@@ -183,6 +187,7 @@ pub fn build(
     writer.commit()?;
     writer.wait_merging_threads()?;
     info.themes = themes;
+    info.facets = codes;
     info.duration_ms = started.elapsed().as_millis() as u64;
     let size_bytes = IndexStore::size_of(pending.path());
     let build = store.publish(pending, &info)?;

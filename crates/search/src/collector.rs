@@ -2,21 +2,47 @@
 //! the best hits (in any sort order, optionally one per document), and disjunctive facet counts.
 //!
 //! Facet filters (source, theme, year) are not part of the tantivy query. The query matches with
-//! the other filters only, and for each paragraph the collector reads the three facet fields
-//! from fast fields and checks each filter. A paragraph is a hit when all three pass; it counts
+//! the other filters only, and for each paragraph the collector reads two numbers from fast
+//! fields (`facet_key`: source, year and kind; `theme_bits`) and checks each filter. A paragraph is a hit when all three pass; it counts
 //! towards the source facet when the theme and year filters pass (whatever its source), towards
 //! the theme facet when source and year pass, and so on. That is what "disjunctive" means:
 //! ticking one source still shows how many paragraphs the other sources have.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::model::{Sort, YearRange};
-use crate::schema::names;
+use crate::schema::{FacetCodes, names};
+
+/// A u64 fast field. Every paragraph has exactly one value of each, so the column is dense and
+/// a paragraph's row is its doc id: reading the values directly skips the row lookup that
+/// `Column::first` makes for every matching paragraph.
+enum FastU64 {
+    Dense(Arc<dyn ColumnValues<u64>>),
+    Other(Column<u64>),
+}
+
+impl FastU64 {
+    fn new(column: Column<u64>) -> FastU64 {
+        match column.index {
+            ColumnIndex::Full => FastU64::Dense(column.values),
+            _ => FastU64::Other(column),
+        }
+    }
+
+    #[inline]
+    fn get(&self, doc: DocId) -> u64 {
+        match self {
+            FastU64::Dense(values) => values.get_val(doc),
+            FastU64::Other(column) => column.first(doc).unwrap_or(0),
+        }
+    }
+}
 
 /// What the collector should gather.
 #[derive(Clone, Debug, Default)]
@@ -29,13 +55,15 @@ pub struct CollectSpec {
     pub count_source: bool,
     pub count_theme: bool,
     pub count_year: bool,
-    /// Selected sources (canonical values); empty: no filter.
-    pub sources: Vec<String>,
-    /// Selected themes; empty: no filter.
-    pub themes: Vec<String>,
+    /// Selected sources, by source id; `None`: no filter.
+    pub sources: Option<Vec<bool>>,
+    /// Selected themes as bits; `None`: no filter (`Some(0)` selects nothing).
+    pub theme_mask: Option<u64>,
     pub years: Option<YearRange>,
     /// Multiplies the score of footnotes (1: no change).
     pub footnote_weight: f32,
+    /// What source ids and theme bits stand for.
+    pub codes: Arc<FacetCodes>,
 }
 
 /// A hit candidate with its sort key.
@@ -152,84 +180,25 @@ pub struct SegmentFound {
     total: u64,
     top: Vec<Candidate>,
     groups: Option<HashMap<u64, Candidate>>,
-    source_counts: HashMap<String, u64>,
-    theme_counts: HashMap<String, u64>,
+    source_counts: Vec<u64>,
+    theme_counts: [u64; 64],
     year_counts: HashMap<u32, u64>,
-}
-
-/// A facet column with the ordinals of the selected values.
-struct FacetColumn {
-    column: StrColumn,
-    /// Per term ordinal: selected? `None` when the field has no filter.
-    selected: Option<Vec<bool>>,
-    counts: Vec<u64>,
-}
-
-impl FacetColumn {
-    fn open(
-        reader: &SegmentReader,
-        field: &str,
-        selected: &[String],
-        counting: bool,
-    ) -> tantivy::Result<Option<FacetColumn>> {
-        let Some(column) = reader.fast_fields().str(field)? else {
-            return Ok(None);
-        };
-        let n = column.num_terms();
-        let selected = if selected.is_empty() {
-            None
-        } else {
-            let mut sel = vec![false; n];
-            for v in selected {
-                if let Some(ord) = column.dictionary().term_ord(v.as_bytes())? {
-                    sel[ord as usize] = true;
-                }
-            }
-            Some(sel)
-        };
-        Ok(Some(FacetColumn {
-            column,
-            selected,
-            counts: if counting { vec![0; n] } else { Vec::new() },
-        }))
-    }
-
-    fn harvest(&self) -> HashMap<String, u64> {
-        let mut out = HashMap::new();
-        let mut buf = String::new();
-        for (ord, &count) in self.counts.iter().enumerate() {
-            if count > 0 {
-                buf.clear();
-                if self
-                    .column
-                    .ord_to_str(ord as u64, &mut buf)
-                    .unwrap_or(false)
-                {
-                    out.insert(buf.clone(), count);
-                }
-            }
-        }
-        out
-    }
 }
 
 pub struct FolioSegmentCollector {
     spec: CollectSpec,
     segment: SegmentOrdinal,
-    source: Option<FacetColumn>,
-    theme: Option<FacetColumn>,
-    /// True when a source filter is set but this segment has none of its values.
-    source_impossible: bool,
-    theme_impossible: bool,
-    year: Column<u64>,
-    /// The kind column and the ordinal of `footnote` in it, when footnotes are weighted.
-    footnotes: Option<(Column<u64>, u64)>,
-    order: Column<u64>,
-    doc_key: Column<u64>,
+    /// Source, year and kind of each paragraph.
+    keys: FastU64,
+    /// Themes of each paragraph, read only when a theme filter or facet needs them.
+    theme_bits: Option<FastU64>,
+    order: FastU64,
+    doc_key: FastU64,
+    source_counts: Vec<u64>,
+    theme_counts: [u64; 64],
     /// Paragraphs per year, indexed from the segment's smallest year.
     year_counts: Vec<u64>,
     year_min: u64,
-    theme_buf: Vec<u64>,
     total: u64,
     top: TopK,
     groups: Option<HashMap<u64, Candidate>>,
@@ -245,13 +214,6 @@ impl Collector for FolioCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<FolioSegmentCollector> {
         let spec = self.spec.clone();
-        let source = FacetColumn::open(reader, names::SOURCE, &spec.sources, spec.count_source)?;
-        let theme = FacetColumn::open(reader, names::THEMES, &spec.themes, spec.count_theme)?;
-        let impossible = |c: &Option<FacetColumn>, sel: &[String]| {
-            !sel.is_empty()
-                && c.as_ref()
-                    .is_none_or(|c| c.selected.as_ref().is_some_and(|s| !s.contains(&true)))
-        };
         let ff = reader.fast_fields();
         let year = ff.u64(names::YEAR)?;
         let (year_min, year_max) = (year.min_value(), year.max_value());
@@ -261,29 +223,27 @@ impl Collector for FolioCollector {
         } else {
             0
         };
-        let footnotes = if (spec.footnote_weight - 1.0).abs() > f32::EPSILON {
-            match ff.str(names::KIND)? {
-                Some(kinds) => kinds
-                    .dictionary()
-                    .term_ord(b"footnote")?
-                    .map(|ord| (kinds.ords().clone(), ord)),
-                None => None,
-            }
-        } else {
-            None
-        };
+        let needs_themes = spec.count_theme || spec.theme_mask.is_some();
         Ok(FolioSegmentCollector {
-            footnotes,
-            source_impossible: impossible(&source, &spec.sources),
-            theme_impossible: impossible(&theme, &spec.themes),
-            source,
-            theme,
-            year,
-            order: ff.u64(names::ORDER)?,
-            doc_key: ff.u64(names::DOC_KEY)?,
+            keys: FastU64::new(ff.u64(names::FACET_KEY)?),
+            theme_bits: if needs_themes {
+                Some(FastU64::new(ff.u64(names::THEME_BITS)?))
+            } else {
+                None
+            },
+            order: FastU64::new(ff.u64(names::ORDER)?),
+            doc_key: FastU64::new(ff.u64(names::DOC_KEY)?),
+            source_counts: vec![
+                0;
+                if spec.count_source {
+                    spec.codes.sources.len()
+                } else {
+                    0
+                }
+            ],
+            theme_counts: [0; 64],
             year_counts: vec![0; year_slots],
             year_min,
-            theme_buf: Vec::with_capacity(8),
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
             groups: spec.group.then(HashMap::new),
@@ -297,9 +257,12 @@ impl Collector for FolioCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFound>) -> tantivy::Result<Found> {
+        let codes = &self.spec.codes;
         let mut found = Found::default();
         let mut all = Vec::new();
         let mut groups: HashMap<u64, Candidate> = HashMap::new();
+        let mut sources = vec![0u64; codes.sources.len()];
+        let mut themes = [0u64; 64];
         for f in fruits {
             found.total += f.total;
             all.extend(f.top);
@@ -313,16 +276,29 @@ impl Collector for FolioCollector {
                     }
                 }
             }
-            for (k, v) in f.source_counts {
-                *found.source_counts.entry(k).or_default() += v;
+            for (total, n) in sources.iter_mut().zip(&f.source_counts) {
+                *total += n;
             }
-            for (k, v) in f.theme_counts {
-                *found.theme_counts.entry(k).or_default() += v;
+            for (total, n) in themes.iter_mut().zip(&f.theme_counts) {
+                *total += n;
             }
             for (k, v) in f.year_counts {
                 *found.year_counts.entry(k).or_default() += v;
             }
         }
+        found.source_counts = sources
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(id, n)| (codes.sources[id].clone(), *n))
+            .collect();
+        found.theme_counts = codes
+            .themes
+            .iter()
+            .zip(themes)
+            .filter(|(_, n)| *n > 0)
+            .map(|(id, n)| (id.clone(), n))
+            .collect();
         if self.spec.group {
             found.documents = Some(groups.len() as u64);
             all = groups.into_values().collect();
@@ -339,77 +315,51 @@ impl SegmentCollector for FolioSegmentCollector {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let spec = &self.spec;
-        // Source.
-        let source_ord = match &self.source {
-            Some(c) if c.selected.is_some() || spec.count_source => c.column.ords().first(doc),
-            _ => None,
+        let key = self.keys.get(doc);
+        let source = FacetCodes::key_source(key);
+        let year = FacetCodes::key_year(key);
+        let bits = match &self.theme_bits {
+            Some(column) => column.get(doc),
+            None => 0,
         };
-        let s_ok = if spec.sources.is_empty() {
-            true
-        } else if self.source_impossible {
-            false
-        } else {
-            match (&self.source, source_ord) {
-                (Some(c), Some(o)) => c.selected.as_ref().is_some_and(|s| s[o as usize]),
-                _ => false,
-            }
-        };
-        // Theme (several per paragraph).
-        self.theme_buf.clear();
-        if let Some(c) = &self.theme
-            && (c.selected.is_some() || spec.count_theme)
-        {
-            self.theme_buf.extend(c.column.ords().values_for_doc(doc));
-        }
-        let t_ok = if spec.themes.is_empty() {
-            true
-        } else if self.theme_impossible {
-            false
-        } else {
-            match &self.theme {
-                Some(c) => {
-                    let sel = c.selected.as_ref().expect("filter set");
-                    self.theme_buf.iter().any(|&o| sel[o as usize])
-                }
-                None => false,
-            }
-        };
-        // Year.
-        let year = self.year.first(doc).unwrap_or(0);
+        let s_ok = spec
+            .sources
+            .as_ref()
+            .is_none_or(|sel| sel.get(source).copied().unwrap_or(false));
+        let t_ok = spec.theme_mask.is_none_or(|mask| bits & mask != 0);
         let y_ok = spec.years.is_none_or(|r| r.contains(year));
 
         if spec.count_source
             && t_ok
             && y_ok
-            && let (Some(c), Some(o)) = (&mut self.source, source_ord)
+            && let Some(slot) = self.source_counts.get_mut(source)
         {
-            c.counts[o as usize] += 1;
+            *slot += 1;
         }
-        if spec.count_theme
-            && s_ok
-            && y_ok
-            && let Some(c) = &mut self.theme
-        {
-            for &o in &self.theme_buf {
-                c.counts[o as usize] += 1;
+        if spec.count_theme && s_ok && y_ok {
+            let mut rest = bits;
+            while rest != 0 {
+                self.theme_counts[rest.trailing_zeros() as usize] += 1;
+                rest &= rest - 1;
             }
         }
-        if spec.count_year && s_ok && t_ok {
-            // Years outside the column's range cannot occur; guard anyway.
-            if let Some(slot) = year
+        if spec.count_year
+            && s_ok
+            && t_ok
+            && let Some(slot) = year
                 .checked_sub(self.year_min)
                 .and_then(|i| self.year_counts.get_mut(i as usize))
-            {
-                *slot += 1;
-            }
+        {
+            *slot += 1;
         }
         if !(s_ok && t_ok && y_ok) {
             return;
         }
         self.total += 1;
-        let score = match &self.footnotes {
-            Some((kinds, ord)) if kinds.first(doc) == Some(*ord) => score * spec.footnote_weight,
-            _ => score,
+        let score = if FacetCodes::key_kind(key) == FacetCodes::FOOTNOTE {
+            score * spec.footnote_weight
+        } else {
+            score
         };
         let primary = match spec.sort {
             Sort::Relevance => 0,
@@ -422,13 +372,13 @@ impl SegmentCollector for FolioSegmentCollector {
         let candidate = Candidate {
             primary,
             score,
-            order: self.order.first(doc).unwrap_or(u64::MAX),
+            order: self.order.get(doc),
             doc_key: 0,
             address: DocAddress::new(self.segment, doc),
         };
         match &mut self.groups {
             Some(groups) => {
-                let key = self.doc_key.first(doc).unwrap_or(0);
+                let key = self.doc_key.get(doc);
                 let candidate = Candidate {
                     doc_key: key,
                     ..candidate
@@ -449,16 +399,8 @@ impl SegmentCollector for FolioSegmentCollector {
             total: self.total,
             top: self.top.heap.into_iter().map(|w| w.0).collect(),
             groups: self.groups,
-            source_counts: self
-                .source
-                .as_ref()
-                .map(FacetColumn::harvest)
-                .unwrap_or_default(),
-            theme_counts: self
-                .theme
-                .as_ref()
-                .map(FacetColumn::harvest)
-                .unwrap_or_default(),
+            source_counts: self.source_counts,
+            theme_counts: self.theme_counts,
             year_counts: self
                 .year_counts
                 .iter()

@@ -18,7 +18,7 @@ use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
 use crate::model::*;
 use crate::query::{Compiler, Concept, MatchSpec, Synonyms, Target, analyze, parse, relaxable};
-use crate::schema::{Fields, build_schema};
+use crate::schema::{FacetCodes, Fields, build_schema};
 use crate::store::{CurrentBuild, IndexStore};
 
 /// What an engine needs besides the index.
@@ -40,6 +40,8 @@ pub struct Engine {
     build: Option<CurrentBuild>,
     /// Lowercased source → the source as indexed, so filters ignore case.
     sources: HashMap<String, String>,
+    /// What the numbers of the packed facet fields stand for.
+    codes: Arc<FacetCodes>,
     known_themes: HashSet<String>,
     documents: u64,
 }
@@ -109,8 +111,15 @@ impl Engine {
         build: Option<CurrentBuild>,
         options: EngineOptions,
     ) -> Result<Engine> {
-        let index = Index::open_in_dir(path)
+        let mut index = Index::open_in_dir(path)
             .map_err(|e| SearchError::CorruptIndex(format!("{}: {e}", path.display())))?;
+        let threads = match options.config.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         let analyzer = Analyzer::new();
         crate::analyzer::register(&index, &analyzer);
         let (expected, fields) = build_schema();
@@ -132,6 +141,16 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let info_path = path.join(crate::store::BUILD_INFO);
+        let info: crate::store::BuildInfo = std::fs::read_to_string(&info_path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .ok_or_else(|| {
+                SearchError::CorruptIndex(format!(
+                    "{} is missing or unreadable; rebuild with `folio index`",
+                    info_path.display()
+                ))
+            })?;
         let mut engine = Engine {
             index,
             reader,
@@ -139,6 +158,7 @@ impl Engine {
             analyzer,
             options,
             build,
+            codes: Arc::new(info.facets),
             sources: HashMap::new(),
             known_themes: HashSet::new(),
             documents: 0,
@@ -295,10 +315,17 @@ impl Engine {
             count_source: facets.contains(&FacetName::Source),
             count_theme: facets.contains(&FacetName::Theme),
             count_year: facets.contains(&FacetName::Year),
-            sources: sources.clone(),
-            themes: filters.theme.clone(),
+            sources: (!sources.is_empty()).then(|| {
+                self.codes
+                    .sources
+                    .iter()
+                    .map(|s| sources.contains(s))
+                    .collect()
+            }),
+            theme_mask: (!filters.theme.is_empty()).then(|| self.codes.theme_bits(&filters.theme)),
             years: filters.year,
             footnote_weight: cfg.footnote_weight,
+            codes: self.codes.clone(),
         };
         let searcher = self.reader.searcher();
         let any = req.match_mode == Some(MatchMode::Any);

@@ -29,6 +29,10 @@ pub struct SearchConfig {
     /// Multiplies the score of footnotes: citations repeat a query's words without discussing
     /// them, so they rank below prose that does.
     pub footnote_weight: f32,
+    /// Threads one search may use, each taking a share of the index's segments (0: one per
+    /// core). More than one makes a large search return sooner; the throughput of many
+    /// concurrent searches stays the same.
+    pub threads: usize,
 }
 
 impl Default for SearchConfig {
@@ -43,6 +47,7 @@ impl Default for SearchConfig {
             proximity_boost: 0.0,
             relax_below: 5,
             footnote_weight: 0.7,
+            threads: 0,
         }
     }
 }
@@ -466,6 +471,21 @@ pub struct ThemeInfo {
     pub id: String,
     pub label: String,
     pub description: String,
+}
+
+impl ThemeInfo {
+    /// The themes of a taxonomy, in its order.
+    pub fn all(taxonomy: &folio_corpus::Taxonomy) -> Vec<ThemeInfo> {
+        taxonomy
+            .themes
+            .iter()
+            .map(|t| ThemeInfo {
+                id: t.id.clone(),
+                label: t.label.clone(),
+                description: t.description.clone(),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

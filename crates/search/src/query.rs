@@ -475,15 +475,25 @@ impl Compiler<'_> {
                 let last = terms.last().expect("non-empty");
                 if terms.len() == 1 {
                     let stem = folio_text::Analyzer::new().stem(last);
+                    // Usually the stem is a prefix of the word (`economi` of `economies`), and
+                    // then its pattern already matches every term the word's does.
+                    let patterns: Vec<&str> = if last.starts_with(stem.as_str()) {
+                        vec![stem.as_str()]
+                    } else {
+                        vec![last.as_str(), stem.as_str()]
+                    };
                     let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                    for p in std::iter::once(last.clone()).chain((stem != *last).then_some(stem)) {
+                    for p in patterns {
                         if let Ok(q) =
-                            RegexQuery::from_pattern(&format!("{}.*", regex_escape(&p)), field)
+                            RegexQuery::from_pattern(&format!("{}.*", regex_escape(p)), field)
                         {
                             alts.push((Occur::Should, Box::new(q)));
                         }
                     }
-                    Box::new(BooleanQuery::new(alts))
+                    match alts.len() {
+                        1 => alts.pop().expect("one").1,
+                        _ => Box::new(BooleanQuery::new(alts)),
+                    }
                 } else {
                     Box::new(PhrasePrefixQuery::new(
                         terms
@@ -551,7 +561,12 @@ impl Compiler<'_> {
         if !requires_something {
             main.push((Occur::Must, Box::new(AllQuery)));
         }
-        let main: Box<dyn Query> = Box::new(BooleanQuery::new(main));
+        // A lone required clause is searched as itself: every level of boolean query is a
+        // virtual call per matching paragraph.
+        let main: Box<dyn Query> = match main.as_slice() {
+            [(Occur::Must, _)] => main.pop().expect("one clause").1,
+            _ => Box::new(BooleanQuery::new(main)),
+        };
         if positive.is_empty() {
             return main;
         }
@@ -618,6 +633,9 @@ impl Compiler<'_> {
                     Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), boost)),
                 ));
             }
+        }
+        if boosted.len() == 1 {
+            return boosted.pop().expect("one clause").1;
         }
         Box::new(BooleanQuery::new(boosted))
     }

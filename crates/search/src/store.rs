@@ -53,6 +53,9 @@ pub struct BuildInfo {
     /// Files left out with `--skip-invalid`, with the reason.
     #[serde(default)]
     pub skipped: Vec<String>,
+    /// What the numbers in the `facet_key` and `theme_bits` fields stand for.
+    #[serde(default)]
+    pub facets: crate::schema::FacetCodes,
     pub duration_ms: u64,
 }
 

@@ -602,3 +602,25 @@ async fn concurrent_searches_all_succeed() {
         assert_eq!(t.await.unwrap(), StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_with_408() {
+    use futures_util::StreamExt;
+    let app = app_with(ServerConfig {
+        request_timeout_secs: 1,
+        ..ServerConfig::default()
+    });
+    // A body that starts but never ends.
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        axum::body::Bytes::from_static(b"{\"q\": "),
+    )])
+    .chain(futures_util::stream::pending());
+    let req = Request::post("/search")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = send(&app, req).await;
+    assert_eq!(error(&r), (StatusCode::REQUEST_TIMEOUT, "request_timeout"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

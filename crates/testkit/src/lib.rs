@@ -58,15 +58,7 @@ pub fn build(corpus: &Path, config_dir: &Path) -> Fixture {
         &folio_indexer::Silent,
     )
     .expect("build index");
-    let themes = taxonomy
-        .themes
-        .iter()
-        .map(|t| ThemeInfo {
-            id: t.id.clone(),
-            label: t.label.clone(),
-            description: t.description.clone(),
-        })
-        .collect();
+    let themes = ThemeInfo::all(&taxonomy);
     Fixture {
         dir,
         store,

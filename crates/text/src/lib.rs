@@ -21,9 +21,11 @@
 //!   Korea" must match exactly. Tokens say whether they are stop words so that query code can
 //!   decide what a question like "why did …" really requires.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Terms longer than this (in bytes) are not indexed: they are URLs, hashes or run-on garbage, and
@@ -111,11 +113,13 @@ impl Analyzer {
 
     /// Stems an already folded word.
     pub fn stem(&self, folded: &str) -> String {
+        let mut out = String::new();
         if folded.bytes().all(|b| b.is_ascii_lowercase()) {
-            self.stemmer.stem(folded).into_owned()
+            stem_into(&self.stemmer, folded, &mut out);
         } else {
-            folded.to_string()
+            out.push_str(folded);
         }
+        out
     }
 }
 
@@ -244,15 +248,14 @@ impl Tokens<'_> {
         if self.word.is_empty() || self.word.len() > MAX_TERM_BYTES {
             return false;
         }
-        let stopword = is_stopword(&self.word);
         self.token.term.clear();
-        if self.word.bytes().all(|b| b.is_ascii_lowercase()) {
-            self.token
-                .term
-                .push_str(&self.analyzer.stemmer.stem(&self.word));
+        // Stop words are all lowercase ASCII, so other words need no check.
+        let stopword = if self.word.bytes().all(|b| b.is_ascii_lowercase()) {
+            stem_into(&self.analyzer.stemmer, &self.word, &mut self.token.term)
         } else {
             self.token.term.push_str(&self.word);
-        }
+            false
+        };
         self.set_span(start, end, stopword, false);
         true
     }
@@ -265,6 +268,38 @@ impl Tokens<'_> {
         self.token.cjk = cjk;
         self.next_position += 1;
     }
+}
+
+/// Words stemmed on this thread, so that each distinct word is stemmed once: word frequencies are
+/// Zipfian, and the Snowball stemmer costs far more than a hash lookup. Bounded: cleared when
+/// full.
+const STEM_CACHE_WORDS: usize = 100_000;
+
+/// Word → (stem, is a stop word).
+type StemCache = FxHashMap<Box<str>, (Box<str>, bool)>;
+
+thread_local! {
+    static STEMS: RefCell<StemCache> = RefCell::new(StemCache::default());
+}
+
+/// Appends the English stem of `word` (lowercase ASCII) to `out`; returns whether the word is a
+/// stop word.
+fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> bool {
+    STEMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((stem, stop)) = cache.get(word) {
+            out.push_str(stem);
+            return *stop;
+        }
+        let stem = stemmer.stem(word);
+        let stop = is_stopword(word);
+        out.push_str(&stem);
+        if cache.len() >= STEM_CACHE_WORDS {
+            cache.clear();
+        }
+        cache.insert(word.into(), (stem.into(), stop));
+        stop
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
