@@ -121,6 +121,9 @@ enum Internal {
         /// Only queries of this kind (a prefix of its name: "stop", "prefix", …).
         #[arg(long)]
         class: Option<String>,
+        /// Score every match completely (`search.pruning = false`).
+        #[arg(long)]
+        no_pruning: bool,
     },
     #[command(hide = true)]
     FtsBuild {
@@ -160,7 +163,8 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
             engine,
             passes,
             class,
-        } => search_loop(dir, engine, *passes, class.as_deref()),
+            no_pruning,
+        } => search_loop(dir, engine, *passes, class.as_deref(), *no_pruning),
         Internal::FtsBuild { corpus, db } => {
             let report = fts::build(corpus, db)?;
             println!("{}", serde_json::to_string(&report)?);
@@ -169,7 +173,13 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
     }
 }
 
-fn search_loop(dir: &Path, engine: &str, passes: usize, class: Option<&str>) -> anyhow::Result<()> {
+fn search_loop(
+    dir: &Path,
+    engine: &str,
+    passes: usize,
+    class: Option<&str>,
+    no_pruning: bool,
+) -> anyhow::Result<()> {
     let mut queries: Vec<queries::Query> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
     if let Some(c) = class {
@@ -179,7 +189,9 @@ fn search_loop(dir: &Path, engine: &str, passes: usize, class: Option<&str>) -> 
     let budget = Duration::from_secs(3600);
     let run = match engine {
         "folio" => {
-            let engine = folio_search::Engine::open_current(&store, settings::engine_options()?)?;
+            let mut options = settings::engine_options()?;
+            options.config.pruning = !no_pruning;
+            let engine = folio_search::Engine::open_current(&store, options)?;
             engines::measure(&queries, passes, budget, engines::folio_search(&engine))
         }
         "raw" => {
@@ -207,6 +219,35 @@ fn search_loop(dir: &Path, engine: &str, passes: usize, class: Option<&str>) -> 
         );
     }
     Ok(())
+}
+
+/// Runs every query with pruning (the default) and with every match scored completely, and
+/// fails unless both give the same hits, scores, totals and facets.
+fn check_pruning(
+    pruned: &folio_search::Engine,
+    store: &folio_search::IndexStore,
+    queries: &[queries::Query],
+) -> anyhow::Result<usize> {
+    let mut options = settings::engine_options()?;
+    options.config.pruning = false;
+    let complete = folio_search::Engine::open_current(store, options)?;
+    for q in queries {
+        let r = q.request();
+        let a = pruned.search(&r)?;
+        let b = complete.search(&r)?;
+        let hits = |x: &folio_search::SearchResponse| -> Vec<(String, f32)> {
+            x.hits.iter().map(|h| (h.id.clone(), h.score)).collect()
+        };
+        if hits(&a) != hits(&b) || a.total != b.total || a.facets != b.facets {
+            bail!(
+                "pruned ranking differs from complete scoring on {:?}: {:?} vs {:?}",
+                q.folio_q(),
+                hits(&a),
+                hits(&b)
+            );
+        }
+    }
+    Ok(queries.len())
 }
 
 fn parse_size(s: &str) -> anyhow::Result<usize> {
@@ -682,6 +723,11 @@ fn measure_size(
     log.say("searching in-process: folio");
     let engine = folio_search::Engine::open_current(&store, settings::engine_options()?)?;
     let folio_run = engines::measure(&queries, passes, budget, engines::folio_search(&engine));
+    log.say("checking pruned ranking against complete scoring");
+    let checked = check_pruning(&engine, &store, &queries)?;
+    log.say(format!(
+        "same hits, scores and facets on all {checked} queries"
+    ));
     drop(engine);
     log.say("searching in-process: raw tantivy");
     let raw_search = raw::RawSearch::open(&build.path)?;

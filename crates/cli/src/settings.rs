@@ -96,6 +96,7 @@ enum ValueKind {
     Str,
     Int,
     Float,
+    Bool,
     List,
 }
 
@@ -199,6 +200,11 @@ const ENV_VARS: &[EnvVar] = &[
         name: "FOLIO_SEARCH_THREADS",
         key: "search.threads",
         kind: ValueKind::Int,
+    },
+    EnvVar {
+        name: "FOLIO_SEARCH_PRUNING",
+        key: "search.pruning",
+        kind: ValueKind::Bool,
     },
     EnvVar {
         name: "FOLIO_WRITER_MEMORY_MB",
@@ -406,6 +412,11 @@ fn parse_env(var: &EnvVar, value: &str) -> anyhow::Result<toml::Value> {
                 .filter(|n| n.is_finite())
                 .with_context(|| format!("{}={value:?}: expected a number", var.name))?,
         ),
+        ValueKind::Bool => toml::Value::Boolean(match v {
+            "true" | "1" | "yes" | "on" => true,
+            "false" | "0" | "no" | "off" => false,
+            _ => bail!("{}={value:?}: expected true or false", var.name),
+        }),
         ValueKind::List => toml::Value::Array(
             v.split(',')
                 .map(str::trim)

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::query::{Scorer, Weight};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
 use crate::model::{Sort, YearRange};
 use crate::schema::{FacetCodes, names};
@@ -40,6 +41,18 @@ impl FastU64 {
         match self {
             FastU64::Dense(values) => values.get_val(doc),
             FastU64::Other(column) => column.first(doc).unwrap_or(0),
+        }
+    }
+
+    /// The values of several paragraphs at once (`out` as long as `docs`).
+    fn get_batch(&self, docs: &[DocId], out: &mut [u64]) {
+        match self {
+            FastU64::Dense(values) => values.get_vals(docs, out),
+            FastU64::Other(column) => {
+                for (doc, v) in docs.iter().zip(out.iter_mut()) {
+                    *v = column.first(*doc).unwrap_or(0);
+                }
+            }
         }
     }
 }
@@ -174,6 +187,35 @@ pub struct Found {
 
 pub struct FolioCollector {
     pub spec: CollectSpec,
+    pub ranking: Ranking,
+}
+
+/// How hits are scored.
+pub enum Ranking {
+    /// The searcher's query scores every match completely (sorts by year, one hit per document).
+    Complete,
+    /// By relevance: the searcher's query is the compiled query's main part, and the extras
+    /// (title, section, proximity, stop words) are scored only for paragraphs that can still
+    /// reach the top with the most the extras could add.
+    Pruned {
+        /// The extras' weights, each with the most it can add.
+        extras: Vec<(Box<dyn Weight>, Score)>,
+        /// The main part with scoring off, for a counting pass; `None`: count while ranking.
+        ///
+        /// With it, facets and totals are counted in a pass without scores over blocks of doc
+        /// ids, and the top hits are found in a second pass in which tantivy's block-max WAND
+        /// skips the blocks of postings whose best score cannot reach the top.
+        count: Option<Box<dyn Weight>>,
+    },
+}
+
+impl Ranking {
+    fn max_extra(&self) -> Score {
+        match self {
+            Ranking::Complete => 0.0,
+            Ranking::Pruned { extras, .. } => extras.iter().map(|(_, b)| b).sum(),
+        }
+    }
 }
 
 pub struct SegmentFound {
@@ -199,6 +241,12 @@ pub struct FolioSegmentCollector {
     /// Paragraphs per year, indexed from the segment's smallest year.
     year_counts: Vec<u64>,
     year_min: u64,
+    /// Source × year table of matching paragraphs, when small enough (see [`Table`]).
+    table: Option<Table>,
+    /// Theme counts of paragraphs passing the source and year filters, bit-sliced.
+    themes: ThemeCounter,
+    /// Fast-field values of a block of doc ids (facet keys, theme bits).
+    buffers: (Vec<u64>, Vec<u64>),
     total: u64,
     top: TopK,
     groups: Option<HashMap<u64, Candidate>>,
@@ -244,6 +292,9 @@ impl Collector for FolioCollector {
             theme_counts: [0; 64],
             year_counts: vec![0; year_slots],
             year_min,
+            table: Table::new(&spec, year_min, year_max),
+            themes: ThemeCounter::default(),
+            buffers: (vec![0; COUNT_BLOCK], vec![0; COUNT_BLOCK]),
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
             groups: spec.group.then(HashMap::new),
@@ -254,6 +305,74 @@ impl Collector for FolioCollector {
 
     fn requires_scoring(&self) -> bool {
         true
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentFound> {
+        let mut seg = self.for_segment(segment, reader)?;
+        let alive = reader.alive_bitset();
+        let is_alive = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
+        let Ranking::Pruned { extras, count } = &self.ranking else {
+            weight.for_each(reader, &mut |doc, score| {
+                if is_alive(doc) {
+                    seg.collect(doc, score);
+                }
+            })?;
+            return Ok(seg.harvest());
+        };
+        let mut bounds = Bounds {
+            max_extra: self.ranking.max_extra(),
+            footnote_max: self.spec.footnote_weight.max(1.0),
+            extras: Vec::with_capacity(extras.len()),
+        };
+        for (w, _) in extras {
+            bounds.extras.push(w.scorer(reader, 1.0)?);
+        }
+        match count {
+            Some(count) => {
+                let mut live = Vec::with_capacity(COUNT_BLOCK);
+                count.for_each_no_score(reader, &mut |docs| match alive {
+                    None => seg.count_block(docs),
+                    Some(a) => {
+                        live.clear();
+                        live.extend(docs.iter().copied().filter(|d| a.is_alive(*d)));
+                        seg.count_block(&live);
+                    }
+                })?;
+                if seg.top.k == 0 {
+                    return Ok(seg.harvest());
+                }
+                weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                    if is_alive(doc) {
+                        let key = seg.keys.get(doc);
+                        let bits = match (&seg.theme_bits, seg.spec.theme_mask) {
+                            (Some(column), Some(_)) => column.get(doc),
+                            _ => 0,
+                        };
+                        if seg.passes(key, bits) {
+                            seg.rank(doc, key, score, &mut bounds);
+                        }
+                    }
+                    seg.threshold(&bounds)
+                })?;
+            }
+            None => {
+                weight.for_each(reader, &mut |doc, score| {
+                    if !is_alive(doc) {
+                        return;
+                    }
+                    let (key, bits) = seg.read(doc);
+                    if seg.count(key, bits) {
+                        seg.rank(doc, key, score, &mut bounds);
+                    }
+                })?;
+            }
+        }
+        Ok(seg.harvest())
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFound>) -> tantivy::Result<Found> {
@@ -310,18 +429,68 @@ impl Collector for FolioCollector {
     }
 }
 
-impl SegmentCollector for FolioSegmentCollector {
-    type Fruit = SegmentFound;
+/// Doc ids per batch of fast-field reads in the counting pass (tantivy's block size).
+const COUNT_BLOCK: usize = 64;
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let spec = &self.spec;
-        let key = self.keys.get(doc);
-        let source = FacetCodes::key_source(key);
-        let year = FacetCodes::key_year(key);
+/// What the pruned ranking needs besides the main score.
+struct Bounds {
+    /// The most all extras together can add.
+    max_extra: Score,
+    /// The largest factor a paragraph's kind can multiply its score by.
+    footnote_max: Score,
+    /// The extras' scorers in this segment, moved forward as candidates come.
+    extras: Vec<Box<dyn Scorer>>,
+}
+
+/// Room for float rounding when comparing bounds (sums are added up in different orders).
+fn slack(score: Score, max_extra: Score) -> Score {
+    (score.abs() + max_extra) * 1e-4 + 1e-6
+}
+
+impl FolioSegmentCollector {
+    /// A paragraph's packed facet key and theme bits (0 when no theme is needed).
+    #[inline]
+    fn read(&self, doc: DocId) -> (u64, u64) {
         let bits = match &self.theme_bits {
             Some(column) => column.get(doc),
             None => 0,
         };
+        (self.keys.get(doc), bits)
+    }
+
+    /// Whether a paragraph passes every facet filter.
+    #[inline]
+    fn passes(&self, key: u64, bits: u64) -> bool {
+        let spec = &self.spec;
+        let source = FacetCodes::key_source(key);
+        spec.sources
+            .as_ref()
+            .is_none_or(|sel| sel.get(source).copied().unwrap_or(false))
+            && spec.theme_mask.is_none_or(|mask| bits & mask != 0)
+            && spec
+                .years
+                .is_none_or(|r| r.contains(FacetCodes::key_year(key)))
+    }
+
+    /// Counts a matching paragraph in the facets it counts towards; whether it passes every
+    /// filter (and then counts in the total).
+    #[inline]
+    fn count(&mut self, key: u64, bits: u64) -> bool {
+        if let Some(table) = &mut self.table {
+            let t_ok = self.spec.theme_mask.is_none_or(|mask| bits & mask != 0);
+            let Some(cell) = table.cell(key) else {
+                return false;
+            };
+            table.counts[cell] += t_ok as u32;
+            let sy_ok = table.passes[cell];
+            if sy_ok && self.spec.count_theme {
+                self.themes.add(bits);
+            }
+            return sy_ok && t_ok;
+        }
+        let spec = &self.spec;
+        let source = FacetCodes::key_source(key);
+        let year = FacetCodes::key_year(key);
         let s_ok = spec
             .sources
             .as_ref()
@@ -352,16 +521,57 @@ impl SegmentCollector for FolioSegmentCollector {
         {
             *slot += 1;
         }
-        if !(s_ok && t_ok && y_ok) {
-            return;
+        let pass = s_ok && t_ok && y_ok;
+        self.total += pass as u64;
+        pass
+    }
+
+    /// Counts a block of matching paragraphs, reading their fast fields in batches.
+    fn count_block(&mut self, docs: &[DocId]) {
+        // Taken out of `self` while the loop borrows it.
+        let (mut keys, mut bits) = std::mem::take(&mut self.buffers);
+        for chunk in docs.chunks(COUNT_BLOCK) {
+            let n = chunk.len();
+            self.keys.get_batch(chunk, &mut keys[..n]);
+            if let Some(column) = &self.theme_bits {
+                column.get_batch(chunk, &mut bits[..n]);
+            }
+            // The table's loop, written out here: a call per paragraph costs as much as the count.
+            if let Some(table) = &mut self.table {
+                let mask = self.spec.theme_mask;
+                let count_theme = self.spec.count_theme;
+                for (key, bits) in keys[..n].iter().zip(&bits[..n]) {
+                    let Some(cell) = table.cell(*key) else {
+                        continue;
+                    };
+                    table.counts[cell] += mask.is_none_or(|m| bits & m != 0) as u32;
+                    if count_theme && table.passes[cell] {
+                        self.themes.add(*bits);
+                    }
+                }
+            } else {
+                for i in 0..n {
+                    self.count(keys[i], bits[i]);
+                }
+            }
         }
-        self.total += 1;
-        let score = if FacetCodes::key_kind(key) == FacetCodes::FOOTNOTE {
-            score * spec.footnote_weight
+        self.buffers = (keys, bits);
+    }
+
+    /// The score with the paragraph's kind taken into account.
+    #[inline]
+    fn weighted(&self, key: u64, score: Score) -> Score {
+        if FacetCodes::key_kind(key) == FacetCodes::FOOTNOTE {
+            score * self.spec.footnote_weight
         } else {
             score
-        };
-        let primary = match spec.sort {
+        }
+    }
+
+    /// Offers a paragraph passing the filters, with its complete score, to the best hits.
+    fn offer(&mut self, doc: DocId, key: u64, score: Score) {
+        let year = FacetCodes::key_year(key);
+        let primary = match self.spec.sort {
             Sort::Relevance => 0,
             Sort::YearAsc => -(year as i64),
             Sort::YearDesc => year as i64,
@@ -394,13 +604,72 @@ impl SegmentCollector for FolioSegmentCollector {
         }
     }
 
-    fn harvest(self) -> SegmentFound {
+    /// The smallest score the top hits still take, if they are full.
+    fn worst_kept(&self) -> Option<Score> {
+        if self.top.heap.len() < self.top.k {
+            return None;
+        }
+        self.top.heap.peek().map(|w| w.0.score)
+    }
+
+    /// Ranks a paragraph passing the filters, given its main score: the extras are scored only
+    /// when the paragraph could reach the top with the most they can add.
+    fn rank(&mut self, doc: DocId, key: u64, main: Score, bounds: &mut Bounds) {
+        if let Some(worst) = self.worst_kept() {
+            let best_possible = self.weighted(key, main + bounds.max_extra);
+            if best_possible + slack(worst, bounds.max_extra) < worst {
+                return;
+            }
+        }
+        let mut score = main;
+        for scorer in &mut bounds.extras {
+            if scorer.doc() < doc {
+                scorer.seek(doc);
+            }
+            if scorer.doc() == doc {
+                score += scorer.score();
+            }
+        }
+        let score = self.weighted(key, score);
+        self.offer(doc, key, score);
+    }
+
+    /// The main score below which no paragraph can reach the top hits any more.
+    fn threshold(&self, bounds: &Bounds) -> Score {
+        match self.worst_kept() {
+            None => Score::MIN,
+            Some(worst) => {
+                worst / bounds.footnote_max - bounds.max_extra - slack(worst, bounds.max_extra)
+            }
+        }
+    }
+}
+
+impl SegmentCollector for FolioSegmentCollector {
+    type Fruit = SegmentFound;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let (key, bits) = self.read(doc);
+        if self.count(key, bits) {
+            let score = self.weighted(key, score);
+            self.offer(doc, key, score);
+        }
+    }
+
+    fn harvest(mut self) -> SegmentFound {
+        if let Some(table) = self.table.take() {
+            table.harvest(&mut self);
+        }
+        let mut theme_counts = self.theme_counts;
+        for (total, n) in theme_counts.iter_mut().zip(self.themes.finish()) {
+            *total += n;
+        }
         SegmentFound {
             total: self.total,
             top: self.top.heap.into_iter().map(|w| w.0).collect(),
             groups: self.groups,
             source_counts: self.source_counts,
-            theme_counts: self.theme_counts,
+            theme_counts,
             year_counts: self
                 .year_counts
                 .iter()
@@ -409,5 +678,149 @@ impl SegmentCollector for FolioSegmentCollector {
                 .map(|(i, n)| ((self.year_min + i as u64) as u32, *n))
                 .collect(),
         }
+    }
+}
+
+/// Matching paragraphs counted by (source, year) in one small table, instead of three facet
+/// counters and three filter tests per paragraph: source and year counts and the total are
+/// sums over its rows and columns, taken once per segment. Paragraphs failing the theme filter
+/// are left out of it (every use of the table needs the theme filter passed).
+struct Table {
+    /// Years in the segment (the table's width).
+    years: usize,
+    year_min: u64,
+    /// Paragraphs passing the theme filter, by `source * years + (year - year_min)`.
+    counts: Vec<u32>,
+    /// Whether a cell passes the source and year filters.
+    passes: Vec<bool>,
+}
+
+impl Table {
+    /// Cells at most: the table stays in the first-level cache.
+    const MAX_CELLS: usize = 1 << 14;
+
+    fn new(spec: &CollectSpec, year_min: u64, year_max: u64) -> Option<Table> {
+        let sources = spec.codes.sources.len();
+        let years = usize::try_from(year_max.checked_sub(year_min)?.checked_add(1)?).ok()?;
+        let cells = sources.checked_mul(years)?;
+        if cells == 0 || cells > Table::MAX_CELLS {
+            return None;
+        }
+        let mut passes = Vec::with_capacity(cells);
+        for source in 0..sources {
+            let s_ok = spec
+                .sources
+                .as_ref()
+                .is_none_or(|sel| sel.get(source).copied().unwrap_or(false));
+            for y in 0..years {
+                let y_ok = spec.years.is_none_or(|r| r.contains(year_min + y as u64));
+                passes.push(s_ok && y_ok);
+            }
+        }
+        Some(Table {
+            years,
+            year_min,
+            counts: vec![0; cells],
+            passes,
+        })
+    }
+
+    #[inline]
+    fn cell(&self, key: u64) -> Option<usize> {
+        let year = FacetCodes::key_year(key).wrapping_sub(self.year_min) as usize;
+        if year >= self.years {
+            return None;
+        }
+        let cell = FacetCodes::key_source(key)
+            .checked_mul(self.years)?
+            .checked_add(year)?;
+        (cell < self.counts.len()).then_some(cell)
+    }
+
+    /// Adds the table's sums to the collector's source and year counts and total.
+    fn harvest(self, c: &mut FolioSegmentCollector) {
+        let spec = &c.spec;
+        for (cell, n) in self.counts.iter().enumerate() {
+            if *n == 0 {
+                continue;
+            }
+            let n = u64::from(*n);
+            let (source, y) = (cell / self.years, cell % self.years);
+            let year = self.year_min + y as u64;
+            let s_ok = spec
+                .sources
+                .as_ref()
+                .is_none_or(|sel| sel.get(source).copied().unwrap_or(false));
+            let y_ok = spec.years.is_none_or(|r| r.contains(year));
+            if spec.count_source
+                && y_ok
+                && let Some(slot) = c.source_counts.get_mut(source)
+            {
+                *slot += n;
+            }
+            if spec.count_year
+                && s_ok
+                && let Some(slot) = year
+                    .checked_sub(c.year_min)
+                    .and_then(|i| c.year_counts.get_mut(i as usize))
+            {
+                *slot += n;
+            }
+            if s_ok && y_ok {
+                c.total += n;
+            }
+        }
+    }
+}
+
+/// Counts how often each of 64 bits is set over many words, eight bits at a time: each word
+/// adds one to eight byte-wide counters per shift, and the bytes are emptied into the totals
+/// before they can overflow. No branch per set bit, so the cost per paragraph is constant.
+struct ThemeCounter {
+    lanes: [u64; 8],
+    pending: u32,
+    totals: [u64; 64],
+}
+
+impl Default for ThemeCounter {
+    fn default() -> Self {
+        ThemeCounter {
+            lanes: [0; 8],
+            pending: 0,
+            totals: [0; 64],
+        }
+    }
+}
+
+impl ThemeCounter {
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+    #[inline]
+    fn add(&mut self, bits: u64) {
+        if bits == 0 {
+            return;
+        }
+        for (shift, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += (bits >> shift) & ThemeCounter::LOW_BITS;
+        }
+        self.pending += 1;
+        if self.pending == 255 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for (shift, lane) in self.lanes.iter_mut().enumerate() {
+            for byte in 0..8 {
+                self.totals[8 * byte + shift] += (*lane >> (8 * byte)) & 0xff;
+            }
+            *lane = 0;
+        }
+        self.pending = 0;
+    }
+
+    fn finish(mut self) -> [u64; 64] {
+        self.flush();
+        self.totals
     }
 }

@@ -8,11 +8,13 @@ use std::time::Instant;
 use arc_swap::ArcSwapOption;
 use folio_text::Analyzer;
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::collector::{CollectSpec, FolioCollector, Found};
+use crate::collector::{CollectSpec, FolioCollector, Found, Ranking};
 use crate::error::{Result, SearchError};
 use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
@@ -427,23 +429,34 @@ impl Engine {
         spec: &CollectSpec,
     ) -> Result<Found> {
         let idf = |c: &Concept| self.idf(searcher, c);
+        let max_score = |field: tantivy::schema::Field, words: &[String]| {
+            let terms: Vec<Term> = words
+                .iter()
+                .map(|w| Term::from_field_text(field, w))
+                .collect();
+            Bm25Weight::for_terms(searcher, &terms).map_or(f32::INFINITY, |w| w.max_score())
+        };
         let compiler = Compiler {
             fields: &self.fields,
             title_boost: self.options.config.title_boost,
             section_boost: self.options.config.section_boost,
             proximity_boost: self.options.config.proximity_boost,
             idf: &idf,
+            max_score: &max_score,
         };
-        let main = compiler.compile(concepts, any);
-        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        let compiled = compiler.compile_parts(concepts, any);
+        // Sorting by year or grouping by document needs every match's complete score; ranking by
+        // relevance can bound what the extras add and skip what cannot reach the top.
+        let pruned = self.options.config.pruning
+            && spec.sort == Sort::Relevance
+            && !spec.group
+            && compiled.extras.iter().all(|(_, bound)| bound.is_finite());
+        let mut filters_parts: Vec<Box<dyn Query>> = Vec::new();
         if let Some(expr) = filter {
-            parts.push((Occur::Must, expr.to_query(&self.fields)));
+            filters_parts.push(expr.to_query(&self.fields));
         }
         if let Some(doc) = &filters.doc {
-            parts.push((
-                Occur::Must,
-                Box::new(self.term_query(self.fields.doc_id, doc)),
-            ));
+            filters_parts.push(Box::new(self.term_query(self.fields.doc_id, doc)));
         }
         if !filters.kind.is_empty() {
             let kinds: Vec<(Occur, Box<dyn Query>)> = filters
@@ -456,14 +469,47 @@ impl Engine {
                     )
                 })
                 .collect();
-            parts.push((Occur::Must, Box::new(BooleanQuery::new(kinds))));
+            filters_parts.push(Box::new(BooleanQuery::new(kinds)));
         }
-        let query: Box<dyn Query> = if parts.len() == 1 {
-            parts.pop().expect("one").1
-        } else {
+        let with_filters = |q: Box<dyn Query>| -> Box<dyn Query> {
+            if filters_parts.is_empty() {
+                return q;
+            }
+            let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, q)];
+            parts.extend(filters_parts.iter().map(|f| {
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(f.box_clone(), 0.0)) as Box<dyn Query>,
+                )
+            }));
             Box::new(BooleanQuery::new(parts))
         };
-        Ok(searcher.search(query.as_ref(), &FolioCollector { spec: spec.clone() })?)
+        if !pruned {
+            let query = with_filters(compiled.combined());
+            let collector = FolioCollector {
+                spec: spec.clone(),
+                ranking: Ranking::Complete,
+            };
+            return Ok(searcher.search(query.as_ref(), &collector)?);
+        }
+        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        let mut extras = Vec::with_capacity(compiled.extras.len());
+        for (q, bound) in &compiled.extras {
+            extras.push((q.weight(scoring)?, *bound));
+        }
+        // Block-max WAND needs the main part as tantivy's own term query or intersection.
+        let two_pass = compiled.prunable && filters_parts.is_empty();
+        let main = with_filters(compiled.main);
+        let count = if two_pass {
+            Some(main.weight(EnableScoring::disabled_from_searcher(searcher))?)
+        } else {
+            None
+        };
+        let collector = FolioCollector {
+            spec: spec.clone(),
+            ranking: Ranking::Pruned { extras, count },
+        };
+        Ok(searcher.search(main.as_ref(), &collector)?)
     }
 
     /// BM25's inverse document frequency of a concept, taking its most common alternative (the

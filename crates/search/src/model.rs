@@ -33,6 +33,10 @@ pub struct SearchConfig {
     /// core). More than one makes a large search return sooner; the throughput of many
     /// concurrent searches stays the same.
     pub threads: usize,
+    /// Ranking by relevance scores the title, section and proximity parts only for paragraphs
+    /// that can still reach the top, and skips blocks of postings that cannot (block-max WAND).
+    /// The hits and scores are the same either way; off scores every match completely.
+    pub pruning: bool,
 }
 
 impl Default for SearchConfig {
@@ -48,6 +52,7 @@ impl Default for SearchConfig {
             relax_below: 5,
             footnote_weight: 0.7,
             threads: 0,
+            pruning: true,
         }
     }
 }

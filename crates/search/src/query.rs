@@ -421,6 +421,9 @@ pub struct Compiler<'a> {
     pub proximity_boost: f32,
     /// Inverse document frequency of a concept: how rare its words are in the index.
     pub idf: &'a dyn Fn(&Concept) -> f32,
+    /// The most BM25 can give these words on a field (as a phrase when several), for the
+    /// bounds of [`Compiled::extras`].
+    pub max_score: &'a dyn Fn(Field, &[String]) -> f32,
 }
 
 /// Words between two query words that still count as "near" for the proximity boost.
@@ -508,14 +511,9 @@ impl Compiler<'_> {
 
     /// The query of one concept, restricted to alternatives on `only` (all targets if None).
     fn concept_query(&self, concept: &Concept, retarget: Option<Target>) -> Option<Box<dyn Query>> {
-        let mut alts: Vec<Box<dyn Query>> = concept
-            .alts
-            .iter()
-            .filter_map(|(target, unit)| match retarget {
-                Some(t) if *target == Target::Text => Some(self.unit_query(self.field(t), unit)),
-                Some(_) => None,
-                None => Some(self.unit_query(self.field(*target), unit)),
-            })
+        let mut alts: Vec<Box<dyn Query>> = self
+            .alternatives(concept, retarget)
+            .map(|(field, unit)| self.unit_query(field, unit))
             .collect();
         match alts.len() {
             0 => None,
@@ -526,17 +524,71 @@ impl Compiler<'_> {
         }
     }
 
-    /// The full query: every concept required (`any`: at least one, ranked by how many), with
-    /// title and section matches adding to the score.
+    /// The most a unit can add to a score on `field`: BM25 approaches its weight as a word
+    /// repeats; patterns score a constant 1 each. Infinite when unknown (no pruning then).
+    fn unit_bound(&self, field: Field, unit: &Unit) -> f32 {
+        match unit {
+            Unit::Terms {
+                terms,
+                prefix: false,
+            } => (self.max_score)(field, terms),
+            Unit::Terms {
+                terms,
+                prefix: true,
+            } if terms.len() == 1 => 2.0,
+            Unit::CjkChar(_) => 1.0,
+            Unit::Terms { .. } => f32::INFINITY,
+        }
+    }
+
+    /// What [`Compiler::concept_query`] can add to a score: its alternatives' scores add up.
+    fn concept_bound(&self, concept: &Concept, retarget: Option<Target>) -> f32 {
+        self.alternatives(concept, retarget)
+            .map(|(field, unit)| self.unit_bound(field, unit))
+            .sum()
+    }
+
+    /// A concept's alternatives with the field each is searched on: as written, or only the
+    /// text alternatives moved to `retarget`.
+    fn alternatives<'c>(
+        &self,
+        concept: &'c Concept,
+        retarget: Option<Target>,
+    ) -> impl Iterator<Item = (Field, &'c Unit)> {
+        concept
+            .alts
+            .iter()
+            .filter_map(move |(target, unit)| match retarget {
+                Some(t) if *target == Target::Text => Some((self.field(t), unit)),
+                Some(_) => None,
+                None => Some((self.field(*target), unit)),
+            })
+    }
+
+    /// The full query as one: every concept required (`any`: at least one, ranked by how many),
+    /// with title and section matches adding to the score.
     pub fn compile(&self, concepts: &[Concept], any: bool) -> Box<dyn Query> {
+        self.compile_parts(concepts, any).combined()
+    }
+
+    /// The query split into what decides the matches and what only adds to their scores.
+    pub fn compile_parts(&self, concepts: &[Concept], any: bool) -> Compiled {
         let positive: Vec<&Concept> = concepts.iter().filter(|c| !c.negated).collect();
         let has_content = positive.iter().any(|c| !c.stopword);
         let mut main: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut extras: Vec<(Box<dyn Query>, f32)> = Vec::new();
+        // Whether every clause of `main` is one word, searched with frequencies.
+        let mut all_words = !any;
         for c in concepts {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
             };
+            let one_word = matches!(
+                c.alts.as_slice(),
+                [(Target::Text, Unit::Terms { terms, prefix: false })] if terms.len() == 1
+            );
             if c.negated {
+                all_words = false;
                 main.push((Occur::MustNot, q));
             } else if any {
                 if c.stopword && has_content {
@@ -552,13 +604,16 @@ impl Compiler<'_> {
                 ]);
                 main.push((Occur::Should, Box::new(counted)));
             } else if c.stopword && has_content {
-                main.push((Occur::Should, q));
+                // Stop words only add to the score of paragraphs the other words match.
+                extras.push((q, self.concept_bound(c, None)));
             } else {
+                all_words &= one_word;
                 main.push((Occur::Must, q));
             }
         }
         let requires_something = main.iter().any(|(o, _)| *o != Occur::MustNot);
         if !requires_something {
+            all_words = false;
             main.push((Occur::Must, Box::new(AllQuery)));
         }
         // A lone required clause is searched as itself: every level of boolean query is a
@@ -568,10 +623,12 @@ impl Compiler<'_> {
             _ => Box::new(BooleanQuery::new(main)),
         };
         if positive.is_empty() {
-            return main;
+            return Compiled {
+                main,
+                extras,
+                prunable: false,
+            };
         }
-        // Title and section: any positive text concept found there adds to the score.
-        let mut boosted: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
         // Proximity: consecutive query words found near each other add to the score.
         if self.proximity_boost > 0.0 {
             let words: Vec<&Vec<String>> = positive
@@ -590,12 +647,14 @@ impl Compiler<'_> {
                     _ => None,
                 })
                 .collect();
+            let mut bound = 0.0;
             let pairs: Vec<(Occur, Box<dyn Query>)> = words
                 .windows(2)
                 .map(|w| {
-                    let terms: Vec<(usize, Term)> = w[0]
+                    let words: Vec<String> = w[0].iter().chain(w[1].iter()).cloned().collect();
+                    bound += (self.max_score)(self.fields.text, &words);
+                    let terms: Vec<(usize, Term)> = words
                         .iter()
-                        .chain(w[1].iter())
                         .enumerate()
                         .map(|(i, t)| (i, Term::from_field_text(self.fields.text, t)))
                         .collect();
@@ -605,15 +664,16 @@ impl Compiler<'_> {
                 })
                 .collect();
             if !pairs.is_empty() {
-                boosted.push((
-                    Occur::Should,
+                extras.push((
                     Box::new(BoostQuery::new(
                         Box::new(BooleanQuery::new(pairs)),
                         self.proximity_boost,
                     )),
+                    bound * self.proximity_boost,
                 ));
             }
         }
+        // Title and section: any positive text concept found there adds to the score.
         for (target, boost) in [
             (Target::Title, self.title_boost),
             (Target::Section, self.section_boost),
@@ -621,23 +681,58 @@ impl Compiler<'_> {
             if boost <= 0.0 {
                 continue;
             }
+            let mut bound = 0.0;
             let parts: Vec<(Occur, Box<dyn Query>)> = positive
                 .iter()
                 .filter(|c| !c.stopword)
-                .filter_map(|c| self.concept_query(c, Some(target)))
-                .map(|q| (Occur::Should, q))
+                .filter_map(|c| {
+                    let q = self.concept_query(c, Some(target))?;
+                    bound += self.concept_bound(c, Some(target));
+                    Some((Occur::Should, q))
+                })
                 .collect();
             if !parts.is_empty() {
-                boosted.push((
-                    Occur::Should,
+                extras.push((
                     Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), boost)),
+                    bound * boost,
                 ));
             }
         }
-        if boosted.len() == 1 {
-            return boosted.pop().expect("one clause").1;
+        Compiled {
+            main,
+            extras,
+            prunable: all_words,
         }
-        Box::new(BooleanQuery::new(boosted))
+    }
+}
+
+/// A query split for ranking: what decides the matches, and what only adds to their scores.
+/// Knowing the most each addition can bring lets the search skip scoring the additions (and
+/// most of the matches, with block-max WAND) for paragraphs that cannot reach the top.
+pub struct Compiled {
+    /// Which paragraphs match; its score is the base of a hit's score.
+    pub main: Box<dyn Query>,
+    /// Clauses that only add to the score, each with the most it can add.
+    pub extras: Vec<(Box<dyn Query>, f32)>,
+    /// `main` is one word or words that must all be there (no phrase, pattern, alternative
+    /// or exclusion): tantivy finds its best matches with block-max WAND.
+    pub prunable: bool,
+}
+
+impl Compiled {
+    /// The most all extras together can add to a score.
+    pub fn max_extra(&self) -> f32 {
+        self.extras.iter().map(|(_, b)| b).sum()
+    }
+
+    /// One query scoring like main plus the extras.
+    pub fn combined(self) -> Box<dyn Query> {
+        if self.extras.is_empty() {
+            return self.main;
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.main)];
+        clauses.extend(self.extras.into_iter().map(|(q, _)| (Occur::Should, q)));
+        Box::new(BooleanQuery::new(clauses))
     }
 }
 
