@@ -579,6 +579,7 @@ impl Compiler<'_> {
         let mut extras: Vec<(Box<dyn Query>, f32)> = Vec::new();
         // Whether every clause of `main` is one word, searched with frequencies.
         let mut all_words = !any;
+        let mut words = 0;
         for c in concepts {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
@@ -608,6 +609,7 @@ impl Compiler<'_> {
                 extras.push((q, self.concept_bound(c, None)));
             } else {
                 all_words &= one_word;
+                words += 1;
                 main.push((Occur::Must, q));
             }
         }
@@ -627,6 +629,7 @@ impl Compiler<'_> {
                 main,
                 extras,
                 prunable: false,
+                words,
             };
         }
         // Proximity: consecutive query words found near each other add to the score.
@@ -702,6 +705,7 @@ impl Compiler<'_> {
             main,
             extras,
             prunable: all_words,
+            words,
         }
     }
 }
@@ -717,6 +721,8 @@ pub struct Compiled {
     /// `main` is one word or words that must all be there (no phrase, pattern, alternative
     /// or exclusion): tantivy finds its best matches with block-max WAND.
     pub prunable: bool,
+    /// Words in `main` (when `prunable`).
+    pub words: usize,
 }
 
 impl Compiled {
