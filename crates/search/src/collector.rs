@@ -203,19 +203,24 @@ pub enum Ranking {
         /// The main part with scoring off, for a counting pass; `None`: count while ranking.
         ///
         /// With it, facets and totals are counted in a pass without scores over blocks of doc
-        /// ids, and the top hits are found in a second pass in which tantivy's block-max WAND
+        /// ids, and the top hits are found in further passes in which tantivy's block-max WAND
         /// skips the blocks of postings whose best score cannot reach the top.
         count: Option<Box<dyn Weight>>,
+        /// With `count`: boosts (title, section) ranked exactly in a pass of their own first.
+        boosted: Option<Boosted>,
     },
 }
 
-impl Ranking {
-    fn max_extra(&self) -> Score {
-        match self {
-            Ranking::Complete => 0.0,
-            Ranking::Pruned { extras, .. } => extras.iter().map(|(_, b)| b).sum(),
-        }
-    }
+/// Boosts can add more than the main part itself, so bounding them would leave block-max WAND
+/// nothing to skip. Instead the paragraphs they match (few: a title word matches one
+/// document's paragraphs) are ranked first with their exact scores, which fills the top hits
+/// with high scores; the main part's pass then skips everything below them and every
+/// paragraph already ranked.
+pub struct Boosted {
+    /// The main part and at least one boost, scoring main plus the boosts.
+    pub ranked: Box<dyn Weight>,
+    /// Each boost alone, scoring off: which paragraphs the first pass ranked.
+    pub members: Vec<Box<dyn Weight>>,
 }
 
 pub struct SegmentFound {
@@ -316,7 +321,12 @@ impl Collector for FolioCollector {
         let mut seg = self.for_segment(segment, reader)?;
         let alive = reader.alive_bitset();
         let is_alive = |doc: DocId| alive.is_none_or(|a| a.is_alive(doc));
-        let Ranking::Pruned { extras, count } = &self.ranking else {
+        let Ranking::Pruned {
+            extras,
+            count,
+            boosted,
+        } = &self.ranking
+        else {
             weight.for_each(reader, &mut |doc, score| {
                 if is_alive(doc) {
                     seg.collect(doc, score);
@@ -324,54 +334,66 @@ impl Collector for FolioCollector {
             })?;
             return Ok(seg.harvest());
         };
-        let mut bounds = Bounds {
-            max_extra: self.ranking.max_extra(),
-            footnote_max: self.spec.footnote_weight.max(1.0),
-            extras: Vec::with_capacity(extras.len()),
+        // The extras' scorers move forward only: each ranking pass gets its own.
+        let bounds = || -> tantivy::Result<Bounds> {
+            let mut b = Bounds {
+                max_extra: extras.iter().map(|(_, bound)| bound).sum(),
+                footnote_max: self.spec.footnote_weight.max(1.0),
+                extras: Vec::with_capacity(extras.len()),
+            };
+            for (w, _) in extras {
+                b.extras.push(w.scorer(reader, 1.0)?);
+            }
+            Ok(b)
         };
-        for (w, _) in extras {
-            bounds.extras.push(w.scorer(reader, 1.0)?);
-        }
-        match count {
-            Some(count) => {
-                let mut live = Vec::with_capacity(COUNT_BLOCK);
-                count.for_each_no_score(reader, &mut |docs| match alive {
-                    None => seg.count_block(docs),
-                    Some(a) => {
-                        live.clear();
-                        live.extend(docs.iter().copied().filter(|d| a.is_alive(*d)));
-                        seg.count_block(&live);
-                    }
-                })?;
-                if seg.top.k == 0 {
-                    return Ok(seg.harvest());
+        let Some(count) = count else {
+            let mut bounds = bounds()?;
+            weight.for_each(reader, &mut |doc, score| {
+                if !is_alive(doc) {
+                    return;
                 }
-                weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                let (key, bits) = seg.read(doc);
+                if seg.count(key, bits) {
+                    seg.rank(doc, key, score, &mut bounds);
+                }
+            })?;
+            return Ok(seg.harvest());
+        };
+        let mut live = Vec::with_capacity(COUNT_BLOCK);
+        count.for_each_no_score(reader, &mut |docs| match alive {
+            None => seg.count_block(docs),
+            Some(a) => {
+                live.clear();
+                live.extend(docs.iter().copied().filter(|d| a.is_alive(*d)));
+                seg.count_block(&live);
+            }
+        })?;
+        if seg.top.k == 0 {
+            return Ok(seg.harvest());
+        }
+        let mut members = Vec::new();
+        if let Some(boosted) = boosted {
+            let mut bounds = bounds()?;
+            boosted
+                .ranked
+                .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
                     if is_alive(doc) {
-                        let key = seg.keys.get(doc);
-                        let bits = match (&seg.theme_bits, seg.spec.theme_mask) {
-                            (Some(column), Some(_)) => column.get(doc),
-                            _ => 0,
-                        };
-                        if seg.passes(key, bits) {
-                            seg.rank(doc, key, score, &mut bounds);
-                        }
+                        seg.rank_passing(doc, score, &mut bounds);
                     }
                     seg.threshold(&bounds)
                 })?;
-            }
-            None => {
-                weight.for_each(reader, &mut |doc, score| {
-                    if !is_alive(doc) {
-                        return;
-                    }
-                    let (key, bits) = seg.read(doc);
-                    if seg.count(key, bits) {
-                        seg.rank(doc, key, score, &mut bounds);
-                    }
-                })?;
+            for w in &boosted.members {
+                members.push(w.scorer(reader, 1.0)?);
             }
         }
+        let mut bounds = bounds()?;
+        let start = seg.threshold(&bounds);
+        weight.for_each_pruning(start, reader, &mut |doc, score| {
+            if is_alive(doc) && !matches_any(&mut members, doc) {
+                seg.rank_passing(doc, score, &mut bounds);
+            }
+            seg.threshold(&bounds)
+        })?;
         Ok(seg.harvest())
     }
 
@@ -440,6 +462,18 @@ struct Bounds {
     footnote_max: Score,
     /// The extras' scorers in this segment, moved forward as candidates come.
     extras: Vec<Box<dyn Scorer>>,
+}
+
+/// Whether any of the scorers (moving forward only) matches `doc`.
+fn matches_any(scorers: &mut [Box<dyn Scorer>], doc: DocId) -> bool {
+    let mut found = false;
+    for s in scorers {
+        if s.doc() < doc {
+            s.seek(doc);
+        }
+        found |= s.doc() == doc;
+    }
+    found
 }
 
 /// Room for float rounding when comparing bounds (sums are added up in different orders).
@@ -632,6 +666,18 @@ impl FolioSegmentCollector {
         }
         let score = self.weighted(key, score);
         self.offer(doc, key, score);
+    }
+
+    /// Ranks a paragraph if it passes the filters (the counting pass has counted it already).
+    fn rank_passing(&mut self, doc: DocId, main: Score, bounds: &mut Bounds) {
+        let key = self.keys.get(doc);
+        let bits = match (&self.theme_bits, self.spec.theme_mask) {
+            (Some(column), Some(_)) => column.get(doc),
+            _ => 0,
+        };
+        if self.passes(key, bits) {
+            self.rank(doc, key, main, bounds);
+        }
     }
 
     /// The main score below which no paragraph can reach the top hits any more.

@@ -577,9 +577,10 @@ impl Compiler<'_> {
         let has_content = positive.iter().any(|c| !c.stopword);
         let mut main: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut extras: Vec<(Box<dyn Query>, f32)> = Vec::new();
+        let mut boosts: Vec<(Box<dyn Query>, f32)> = Vec::new();
         // Whether every clause of `main` is one word, searched with frequencies.
         let mut all_words = !any;
-        let mut words = 0;
+        let mut words: Vec<Term> = Vec::new();
         for c in concepts {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
@@ -609,7 +610,13 @@ impl Compiler<'_> {
                 extras.push((q, self.concept_bound(c, None)));
             } else {
                 all_words &= one_word;
-                words += 1;
+                if let [(Target::Text, Unit::Terms { terms, .. })] = c.alts.as_slice() {
+                    words.extend(
+                        terms
+                            .iter()
+                            .map(|t| Term::from_field_text(self.fields.text, t)),
+                    );
+                }
                 main.push((Occur::Must, q));
             }
         }
@@ -628,6 +635,7 @@ impl Compiler<'_> {
             return Compiled {
                 main,
                 extras,
+                boosts,
                 prunable: false,
                 words,
             };
@@ -667,7 +675,7 @@ impl Compiler<'_> {
                 })
                 .collect();
             if !pairs.is_empty() {
-                extras.push((
+                boosts.push((
                     Box::new(BoostQuery::new(
                         Box::new(BooleanQuery::new(pairs)),
                         self.proximity_boost,
@@ -695,7 +703,7 @@ impl Compiler<'_> {
                 })
                 .collect();
             if !parts.is_empty() {
-                extras.push((
+                boosts.push((
                     Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), boost)),
                     bound * boost,
                 ));
@@ -704,6 +712,7 @@ impl Compiler<'_> {
         Compiled {
             main,
             extras,
+            boosts,
             prunable: all_words,
             words,
         }
@@ -716,28 +725,36 @@ impl Compiler<'_> {
 pub struct Compiled {
     /// Which paragraphs match; its score is the base of a hit's score.
     pub main: Box<dyn Query>,
-    /// Clauses that only add to the score, each with the most it can add.
+    /// Clauses that only add to the score, each with the most it can add (stop words).
     pub extras: Vec<(Box<dyn Query>, f32)>,
+    /// Like `extras`, but matching few paragraphs and able to add much (title, section,
+    /// proximity): ranking scores their paragraphs first and exactly.
+    pub boosts: Vec<(Box<dyn Query>, f32)>,
     /// `main` is one word or words that must all be there (no phrase, pattern, alternative
     /// or exclusion): tantivy finds its best matches with block-max WAND.
     pub prunable: bool,
-    /// Words in `main` (when `prunable`).
-    pub words: usize,
+    /// The words `main` requires (when `prunable`).
+    pub words: Vec<Term>,
 }
 
 impl Compiled {
     /// The most all extras together can add to a score.
     pub fn max_extra(&self) -> f32 {
-        self.extras.iter().map(|(_, b)| b).sum()
+        self.extras.iter().chain(&self.boosts).map(|(_, b)| b).sum()
     }
 
     /// One query scoring like main plus the extras.
     pub fn combined(self) -> Box<dyn Query> {
-        if self.extras.is_empty() {
+        if self.extras.is_empty() && self.boosts.is_empty() {
             return self.main;
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.main)];
-        clauses.extend(self.extras.into_iter().map(|(q, _)| (Occur::Should, q)));
+        clauses.extend(
+            self.extras
+                .into_iter()
+                .chain(self.boosts)
+                .map(|(q, _)| (Occur::Should, q)),
+        );
         Box::new(BooleanQuery::new(clauses))
     }
 }
