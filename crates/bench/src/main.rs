@@ -124,6 +124,9 @@ enum Internal {
         /// Score every match completely (`search.pruning = false`).
         #[arg(long)]
         no_pruning: bool,
+        /// Also print the slowest queries (median over the passes) and what they found.
+        #[arg(long, default_value_t = 0)]
+        slowest: usize,
     },
     #[command(hide = true)]
     FtsBuild {
@@ -164,7 +167,15 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
             passes,
             class,
             no_pruning,
-        } => search_loop(dir, engine, *passes, class.as_deref(), *no_pruning),
+            slowest,
+        } => search_loop(
+            dir,
+            engine,
+            *passes,
+            class.as_deref(),
+            *no_pruning,
+            *slowest,
+        ),
         Internal::FtsBuild { corpus, db } => {
             let report = fts::build(corpus, db)?;
             println!("{}", serde_json::to_string(&report)?);
@@ -179,6 +190,7 @@ fn search_loop(
     passes: usize,
     class: Option<&str>,
     no_pruning: bool,
+    slowest: usize,
 ) -> anyhow::Result<()> {
     let mut queries: Vec<queries::Query> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
@@ -217,6 +229,31 @@ fn search_loop(
             "{name:<28} p50 {:>8.2} ms  p95 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms",
             l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
         );
+    }
+    if slowest > 0 {
+        let mut per_query: Vec<Vec<u64>> = vec![Vec::new(); queries.len()];
+        for (i, us) in &run.samples {
+            per_query[*i].push(*us);
+        }
+        let mut medians: Vec<(u64, usize)> = per_query
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(i, v)| {
+                v.sort_unstable();
+                (v[v.len() / 2], i)
+            })
+            .collect();
+        medians.sort_unstable_by(|a, b| b.cmp(a));
+        for (us, i) in medians.into_iter().take(slowest) {
+            let total = run.outcomes[i].as_ref().map_or(0, |o| o.total);
+            println!(
+                "{:>8.2} ms  {:>9} found  {}",
+                us as f64 / 1000.0,
+                total,
+                queries[i].http_path()
+            );
+        }
     }
     Ok(())
 }
