@@ -19,7 +19,9 @@ use crate::error::{Result, SearchError};
 use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
 use crate::model::*;
-use crate::query::{Compiler, Concept, MatchSpec, Synonyms, Target, analyze, parse, relaxable};
+use crate::query::{
+    Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, analyze, parse, relaxable,
+};
 use crate::schema::{FacetCodes, Fields, build_schema};
 use crate::store::{CurrentBuild, IndexStore};
 
@@ -496,13 +498,11 @@ impl Engine {
             };
             return Ok(searcher.search(query.as_ref(), &collector)?);
         }
-        let scoring = EnableScoring::enabled_from_searcher(searcher);
         // Block-max WAND needs the main part as tantivy's own term query or intersection; then
         // facets are counted in a pass of their own, boosted paragraphs are ranked exactly, and
-        // the rest with WAND. Otherwise one scored pass counts and ranks.
-        // Going over an intersection several times pays only when it is large. Its size is
-        // estimated as if the words were independent; measured at 1M paragraphs, three passes
-        // are faster from about 0.5% of the paragraphs up, and slower below.
+        // the rest with WAND. Going over an intersection several times pays only when it is
+        // large: its size is estimated as if the words were independent, and measured at 1M
+        // paragraphs, the passes are faster from about 0.5% of the paragraphs up.
         let n = searcher.num_docs().max(1) as f64;
         let expected = compiled.words.iter().fold(n, |size, t| {
             size * searcher.doc_freq(t).unwrap_or(0) as f64 / n
@@ -510,53 +510,11 @@ impl Engine {
         let passes = compiled.prunable
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
-        let lazy: Vec<&(Box<dyn Query>, f32)> = if passes {
-            compiled.extras.iter().collect()
-        } else {
-            compiled.extras.iter().chain(&compiled.boosts).collect()
-        };
-        let mut extras = Vec::with_capacity(lazy.len());
-        for (q, bound) in lazy {
-            extras.push((q.weight(scoring)?, *bound));
-        }
-        let mut count = None;
-        let mut boosted = None;
-        if passes {
-            count = Some(
-                compiled
-                    .main
-                    .weight(EnableScoring::disabled_from_searcher(searcher))?,
-            );
-            if !compiled.boosts.is_empty() {
-                let any_boost: Box<dyn Query> = Box::new(BooleanQuery::new(
-                    compiled
-                        .boosts
-                        .iter()
-                        .map(|(q, _)| (Occur::Should, q.box_clone()))
-                        .collect(),
-                ));
-                let ranked = BooleanQuery::new(vec![
-                    (Occur::Must, compiled.main.box_clone()),
-                    (Occur::Must, any_boost),
-                ]);
-                let mut members = Vec::with_capacity(compiled.boosts.len());
-                for (q, _) in &compiled.boosts {
-                    members.push(q.weight(EnableScoring::disabled_from_searcher(searcher))?);
-                }
-                boosted = Some(Boosted {
-                    ranked: ranked.weight(scoring)?,
-                    members,
-                });
-            }
-        }
+        let ranking = pruned_ranking(searcher, &compiled, passes)?;
         let main = with_filters(compiled.main);
         let collector = FolioCollector {
             spec: spec.clone(),
-            ranking: Ranking::Pruned {
-                extras,
-                count,
-                boosted,
-            },
+            ranking,
         };
         Ok(searcher.search(main.as_ref(), &collector)?)
     }
@@ -761,6 +719,56 @@ impl QueryHighlighter<'_> {
         };
         mark(self.analyzer, value, spec, opts)
     }
+}
+
+/// The weights of a pruned ranking: with `passes`, a counting pass and the boosts ranked in a
+/// pass of their own before the rest; otherwise one pass, every extra scored on demand.
+fn pruned_ranking(searcher: &Searcher, compiled: &Compiled, passes: bool) -> Result<Ranking> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let unscored = EnableScoring::disabled_from_searcher(searcher);
+    let on_demand: Vec<&(Box<dyn Query>, f32)> = if passes {
+        compiled.extras.iter().collect()
+    } else {
+        compiled.extras.iter().chain(&compiled.boosts).collect()
+    };
+    let mut extras = Vec::with_capacity(on_demand.len());
+    for (q, bound) in on_demand {
+        extras.push((q.weight(scoring)?, *bound));
+    }
+    if !passes {
+        return Ok(Ranking::Pruned {
+            extras,
+            count: None,
+            boosted: None,
+        });
+    }
+    let mut boosted = None;
+    if !compiled.boosts.is_empty() {
+        let any_boost = BooleanQuery::new(
+            compiled
+                .boosts
+                .iter()
+                .map(|(q, _)| (Occur::Should, q.box_clone()))
+                .collect(),
+        );
+        let ranked = BooleanQuery::new(vec![
+            (Occur::Must, compiled.main.box_clone()),
+            (Occur::Must, Box::new(any_boost)),
+        ]);
+        let mut members = Vec::with_capacity(compiled.boosts.len());
+        for (q, _) in &compiled.boosts {
+            members.push(q.weight(unscored)?);
+        }
+        boosted = Some(Boosted {
+            ranked: ranked.weight(scoring)?,
+            members,
+        });
+    }
+    Ok(Ranking::Pruned {
+        extras,
+        count: Some(compiled.main.weight(unscored)?),
+        boosted,
+    })
 }
 
 /// Turns the collector's counts into the response's facet lists: counts descending (years in

@@ -738,11 +738,6 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// The most all extras together can add to a score.
-    pub fn max_extra(&self) -> f32 {
-        self.extras.iter().chain(&self.boosts).map(|(_, b)| b).sum()
-    }
-
     /// One query scoring like main plus the extras.
     pub fn combined(self) -> Box<dyn Query> {
         if self.extras.is_empty() && self.boosts.is_empty() {
