@@ -127,6 +127,9 @@ enum Internal {
         /// Also print the slowest queries (median over the passes) and what they found.
         #[arg(long, default_value_t = 0)]
         slowest: usize,
+        /// Only check that pruned and complete ranking agree on the queries (no timing).
+        #[arg(long)]
+        check_pruning: bool,
     },
     #[command(hide = true)]
     FtsBuild {
@@ -163,11 +166,25 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
         }
         Internal::SearchLoop {
             dir,
+            check_pruning: true,
+            ..
+        } => {
+            let queries: Vec<queries::Query> =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
+            let store = folio_search::IndexStore::new(dir.join("folio-index"));
+            let engine = folio_search::Engine::open_current(&store, settings::engine_options()?)?;
+            let n = check_pruning(&engine, &store, &queries)?;
+            println!("same hits, scores and facets on all {n} queries");
+            Ok(())
+        }
+        Internal::SearchLoop {
+            dir,
             engine,
             passes,
             class,
             no_pruning,
             slowest,
+            ..
         } => search_loop(
             dir,
             engine,

@@ -346,14 +346,42 @@ impl Collector for FolioCollector {
             }
             Ok(b)
         };
+        // Boosted paragraphs first, with exact scores: the top hits fill with high scores, and
+        // the paragraphs ranked here are skipped below.
+        let mut members = Vec::new();
+        let mut rank_boosted = |seg: &mut FolioSegmentCollector| -> tantivy::Result<()> {
+            let Some(boosted) = boosted else {
+                return Ok(());
+            };
+            let mut bounds = bounds()?;
+            boosted
+                .ranked
+                .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                    if is_alive(doc) {
+                        seg.rank_passing(doc, score, &mut bounds);
+                    }
+                    seg.threshold(&bounds)
+                })?;
+            for w in &boosted.members {
+                members.push(w.scorer(reader, 1.0)?);
+            }
+            Ok(())
+        };
         let Some(count) = count else {
+            // One pass counts every match and ranks those that can still reach the top.
+            if seg.top.k > 0 {
+                rank_boosted(&mut seg)?;
+            }
             let mut bounds = bounds()?;
             weight.for_each(reader, &mut |doc, score| {
                 if !is_alive(doc) {
                     return;
                 }
                 let (key, bits) = seg.read(doc);
-                if seg.count(key, bits) {
+                if seg.count(key, bits)
+                    && seg.may_rank(key, score, &bounds)
+                    && !matches_any(&mut members, doc)
+                {
                     seg.rank(doc, key, score, &mut bounds);
                 }
             })?;
@@ -371,21 +399,7 @@ impl Collector for FolioCollector {
         if seg.top.k == 0 {
             return Ok(seg.harvest());
         }
-        let mut members = Vec::new();
-        if let Some(boosted) = boosted {
-            let mut bounds = bounds()?;
-            boosted
-                .ranked
-                .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                    if is_alive(doc) {
-                        seg.rank_passing(doc, score, &mut bounds);
-                    }
-                    seg.threshold(&bounds)
-                })?;
-            for w in &boosted.members {
-                members.push(w.scorer(reader, 1.0)?);
-            }
-        }
+        rank_boosted(&mut seg)?;
         let mut bounds = bounds()?;
         let start = seg.threshold(&bounds);
         weight.for_each_pruning(start, reader, &mut |doc, score| {
@@ -652,14 +666,20 @@ impl FolioSegmentCollector {
         self.top.heap.peek().map(|w| w.0.score)
     }
 
+    /// Whether a paragraph with this main score could still reach the top hits.
+    #[inline]
+    fn may_rank(&self, key: u64, main: Score, bounds: &Bounds) -> bool {
+        self.worst_kept().is_none_or(|worst| {
+            let best_possible = self.weighted(key, main + bounds.max_extra);
+            best_possible + slack(worst, bounds.max_extra) >= worst
+        })
+    }
+
     /// Ranks a paragraph passing the filters, given its main score: the extras are scored only
     /// when the paragraph could reach the top with the most they can add.
     fn rank(&mut self, doc: DocId, key: u64, main: Score, bounds: &mut Bounds) {
-        if let Some(worst) = self.worst_kept() {
-            let best_possible = self.weighted(key, main + bounds.max_extra);
-            if best_possible + slack(worst, bounds.max_extra) < worst {
-                return;
-            }
+        if !self.may_rank(key, main, bounds) {
+            return;
         }
         let mut score = main;
         for scorer in &mut bounds.extras {

@@ -510,8 +510,8 @@ impl Engine {
         let passes = compiled.prunable
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
-        let ranking = pruned_ranking(searcher, &compiled, passes)?;
-        let main = with_filters(compiled.main);
+        let main = with_filters(compiled.main.box_clone());
+        let ranking = pruned_ranking(searcher, &compiled, main.as_ref(), passes, any)?;
         let collector = FolioCollector {
             spec: spec.clone(),
             ranking,
@@ -721,12 +721,23 @@ impl QueryHighlighter<'_> {
     }
 }
 
-/// The weights of a pruned ranking: with `passes`, a counting pass and the boosts ranked in a
-/// pass of their own before the rest; otherwise one pass, every extra scored on demand.
-fn pruned_ranking(searcher: &Searcher, compiled: &Compiled, passes: bool) -> Result<Ranking> {
+/// The weights of a pruned ranking of `main` (the compiled main part with any filters): the
+/// boosts ranked in a pass of their own first (or scored on demand), stop words scored on
+/// demand, and with `passes` a counting pass of its own.
+fn pruned_ranking(
+    searcher: &Searcher,
+    compiled: &Compiled,
+    main: &dyn Query,
+    passes: bool,
+    any: bool,
+) -> Result<Ranking> {
     let scoring = EnableScoring::enabled_from_searcher(searcher);
     let unscored = EnableScoring::disabled_from_searcher(searcher);
-    let on_demand: Vec<&(Box<dyn Query>, f32)> = if passes {
+    // A small intersection of words, or the union of `match=any`, costs less to score on
+    // demand than to go over twice (measured); patterns and phrases gain from ranking their
+    // boosted paragraphs first.
+    let boosts_first = passes || (!compiled.prunable && !any);
+    let on_demand: Vec<&(Box<dyn Query>, f32)> = if boosts_first {
         compiled.extras.iter().collect()
     } else {
         compiled.extras.iter().chain(&compiled.boosts).collect()
@@ -735,15 +746,8 @@ fn pruned_ranking(searcher: &Searcher, compiled: &Compiled, passes: bool) -> Res
     for (q, bound) in on_demand {
         extras.push((q.weight(scoring)?, *bound));
     }
-    if !passes {
-        return Ok(Ranking::Pruned {
-            extras,
-            count: None,
-            boosted: None,
-        });
-    }
     let mut boosted = None;
-    if !compiled.boosts.is_empty() {
+    if boosts_first && !compiled.boosts.is_empty() {
         let any_boost = BooleanQuery::new(
             compiled
                 .boosts
@@ -752,7 +756,7 @@ fn pruned_ranking(searcher: &Searcher, compiled: &Compiled, passes: bool) -> Res
                 .collect(),
         );
         let ranked = BooleanQuery::new(vec![
-            (Occur::Must, compiled.main.box_clone()),
+            (Occur::Must, main.box_clone()),
             (Occur::Must, Box::new(any_boost)),
         ]);
         let mut members = Vec::with_capacity(compiled.boosts.len());
@@ -764,9 +768,14 @@ fn pruned_ranking(searcher: &Searcher, compiled: &Compiled, passes: bool) -> Res
             members,
         });
     }
+    let count = if passes {
+        Some(main.weight(unscored)?)
+    } else {
+        None
+    };
     Ok(Ranking::Pruned {
         extras,
-        count: Some(compiled.main.weight(unscored)?),
+        count,
         boosted,
     })
 }
