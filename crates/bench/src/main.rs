@@ -166,25 +166,12 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
         }
         Internal::SearchLoop {
             dir,
-            check_pruning: true,
-            ..
-        } => {
-            let queries: Vec<queries::Query> =
-                serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
-            let store = folio_search::IndexStore::new(dir.join("folio-index"));
-            let engine = folio_search::Engine::open_current(&store, settings::engine_options()?)?;
-            let n = check_pruning(&engine, &store, &queries)?;
-            println!("same hits, scores and facets on all {n} queries");
-            Ok(())
-        }
-        Internal::SearchLoop {
-            dir,
             engine,
             passes,
             class,
             no_pruning,
             slowest,
-            ..
+            check_pruning,
         } => search_loop(
             dir,
             engine,
@@ -192,6 +179,7 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
             class.as_deref(),
             *no_pruning,
             *slowest,
+            *check_pruning,
         ),
         Internal::FtsBuild { corpus, db } => {
             let report = fts::build(corpus, db)?;
@@ -208,6 +196,7 @@ fn search_loop(
     class: Option<&str>,
     no_pruning: bool,
     slowest: usize,
+    check: bool,
 ) -> anyhow::Result<()> {
     let mut queries: Vec<queries::Query> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
@@ -215,6 +204,12 @@ fn search_loop(
         queries.retain(|q| q.class.name().starts_with(c));
     }
     let store = folio_search::IndexStore::new(dir.join("folio-index"));
+    if check {
+        let engine = folio_search::Engine::open_current(&store, settings::engine_options()?)?;
+        let n = check_pruning(&engine, &store, &queries)?;
+        println!("same hits, scores and facets on all {n} queries");
+        return Ok(());
+    }
     let budget = Duration::from_secs(3600);
     let run = match engine {
         "folio" => {
