@@ -45,6 +45,9 @@ impl Block {
 
 /// Collapses runs of whitespace (no-break spaces included) into one space and trims.
 pub fn collapse_whitespace(s: &str) -> String {
+    if is_collapsed(s) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}') {
         if !word.is_empty() {
@@ -55,6 +58,26 @@ pub fn collapse_whitespace(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `s` is ASCII with single spaces between words and none around them: most paragraphs
+/// of a cleaned corpus, which then need no splitting.
+fn is_collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    for &c in b {
+        match c {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
+            0x80.. => return false,
+            _ => prev_space = false,
+        }
+    }
+    true
 }
 
 /// Recognises a line that is only a footnote marker: `[3]`, `- [3]`, `1. [1]`, `[^3]`.

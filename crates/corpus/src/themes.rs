@@ -7,7 +7,7 @@
 //! themes. Evidence is matched on analyzed terms, with the same analyzer as search: `sanctions`
 //! evidence matches "sanctioned", and `Kyŏngje` evidence matches "Kyo'ngje".
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use folio_text::Analyzer;
 use serde::{Deserialize, Serialize};
@@ -134,7 +134,8 @@ pub struct Tagger {
     max: usize,
     /// Evidence by its last term: (theme, evidence) indexes. Matching is one pass over a
     /// paragraph's tokens, looking back for the rest of a phrase.
-    by_last: HashMap<String, Vec<(usize, usize)>>,
+    /// Evidence by its last term; looked up for every word of every paragraph, hence Fx.
+    by_last: FxHashMap<String, Vec<(usize, usize)>>,
     /// Terms in the longest piece of evidence.
     longest: usize,
 }
@@ -208,7 +209,7 @@ impl Tagger {
                 evidence,
             });
         }
-        let mut by_last: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut by_last: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
         let mut longest = 1;
         for (t, theme) in themes.iter().enumerate() {
             for (e, ev) in theme.evidence.iter().enumerate() {

@@ -465,12 +465,19 @@ impl Compiler<'_> {
             Unit::Terms {
                 terms,
                 prefix: false,
-            } => Box::new(PhraseQuery::new(
-                terms
-                    .iter()
-                    .map(|t| Term::from_field_text(field, t))
-                    .collect(),
-            )),
+            } => match self.grams(field, terms) {
+                Some(mut grams) if grams.len() == 1 => Box::new(TermQuery::new(
+                    grams.pop().expect("one gram"),
+                    IndexRecordOption::WithFreqs,
+                )),
+                Some(grams) => Box::new(PhraseQuery::new(grams)),
+                None => Box::new(PhraseQuery::new(
+                    terms
+                        .iter()
+                        .map(|t| Term::from_field_text(field, t))
+                        .collect(),
+                )),
+            },
             Unit::Terms {
                 terms,
                 prefix: true,
@@ -509,6 +516,21 @@ impl Compiler<'_> {
         }
     }
 
+    /// A phrase of the text as its common grams (see [`folio_text::phrase_grams`]): the same
+    /// paragraphs, without reading the positions of stop words.
+    fn grams(&self, field: Field, terms: &[String]) -> Option<Vec<Term>> {
+        if field != self.fields.text {
+            return None;
+        }
+        let grams = folio_text::phrase_grams(terms)?;
+        Some(
+            grams
+                .iter()
+                .map(|g| Term::from_field_text(field, g))
+                .collect(),
+        )
+    }
+
     /// The query of one concept, restricted to alternatives on `only` (all targets if None).
     fn concept_query(&self, concept: &Concept, retarget: Option<Target>) -> Option<Box<dyn Query>> {
         let mut alts: Vec<Box<dyn Query>> = self
@@ -531,7 +553,10 @@ impl Compiler<'_> {
             Unit::Terms {
                 terms,
                 prefix: false,
-            } => (self.max_score)(field, terms),
+            } => match folio_text::phrase_grams(terms).filter(|_| field == self.fields.text) {
+                Some(grams) => (self.max_score)(field, &grams),
+                None => (self.max_score)(field, terms),
+            },
             Unit::Terms {
                 terms,
                 prefix: true,
@@ -585,10 +610,20 @@ impl Compiler<'_> {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
             };
-            let one_word = matches!(
-                c.alts.as_slice(),
-                [(Target::Text, Unit::Terms { terms, prefix: false })] if terms.len() == 1
-            );
+            // The one term the concept searches, if it is one: a word, or a phrase of one
+            // common gram.
+            let one_term: Option<Term> = match c.alts.as_slice() {
+                [(Target::Text, Unit::Terms { terms, prefix })] if !prefix => {
+                    match terms.as_slice() {
+                        [word] => Some(Term::from_field_text(self.fields.text, word)),
+                        _ => self
+                            .grams(self.fields.text, terms)
+                            .filter(|grams| grams.len() == 1)
+                            .and_then(|mut grams| grams.pop()),
+                    }
+                }
+                _ => None,
+            };
             if c.negated {
                 all_words = false;
                 main.push((Occur::MustNot, q));
@@ -609,14 +644,8 @@ impl Compiler<'_> {
                 // Stop words only add to the score of paragraphs the other words match.
                 extras.push((q, self.concept_bound(c, None)));
             } else {
-                all_words &= one_word;
-                if let [(Target::Text, Unit::Terms { terms, .. })] = c.alts.as_slice() {
-                    words.extend(
-                        terms
-                            .iter()
-                            .map(|t| Term::from_field_text(self.fields.text, t)),
-                    );
-                }
+                all_words &= one_term.is_some();
+                words.extend(one_term);
                 main.push((Occur::Must, q));
             }
         }
@@ -730,10 +759,11 @@ pub struct Compiled {
     /// Like `extras`, but matching few paragraphs and able to add much (title, section,
     /// proximity): ranking scores their paragraphs first and exactly.
     pub boosts: Vec<(Box<dyn Query>, f32)>,
-    /// `main` is one word or words that must all be there (no phrase, pattern, alternative
-    /// or exclusion): tantivy finds its best matches with block-max WAND.
+    /// `main` is one term or terms that must all be there (words, two-word phrases with a
+    /// stop word; no longer phrase, pattern, alternative or exclusion): tantivy finds its best
+    /// matches with block-max WAND.
     pub prunable: bool,
-    /// The words `main` requires (when `prunable`).
+    /// The terms `main` requires (when `prunable`): words, or a phrase's one common gram.
     pub words: Vec<Term>,
 }
 

@@ -8,10 +8,10 @@ use tantivy::schema::{
     TextOptions,
 };
 
-use crate::analyzer::ANALYZER_NAME;
+use crate::analyzer::{ANALYZER_NAME, TEXT_ANALYZER_NAME};
 
 /// Version of the schema and analysis; an index built with another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Field names, as constants so that every crate spells them the same way.
 pub mod names {
@@ -64,7 +64,7 @@ pub struct Fields {
     pub title: Field,
     /// Analyzed, stored: the heading above the paragraph.
     pub section: Field,
-    /// Analyzed with positions, stored: what a paragraph matches on.
+    /// Analyzed with positions and common grams, stored: what a paragraph matches on.
     pub text: Field,
     /// Facet fields: raw, stored, fast.
     pub source: Field,
@@ -82,6 +82,10 @@ pub struct Fields {
 }
 
 fn analyzed(positions: bool) -> TextOptions {
+    analyzed_with(ANALYZER_NAME, positions)
+}
+
+fn analyzed_with(tokenizer: &str, positions: bool) -> TextOptions {
     let record = if positions {
         IndexRecordOption::WithFreqsAndPositions
     } else {
@@ -90,7 +94,7 @@ fn analyzed(positions: bool) -> TextOptions {
     TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER_NAME)
+                .set_tokenizer(tokenizer)
                 .set_index_option(record),
         )
         .set_stored()
@@ -119,7 +123,7 @@ pub fn build_schema() -> (Schema, Fields) {
         label: b.add_text_field(LABEL, stored_only.clone()),
         title: b.add_text_field(TITLE, analyzed(true)),
         section: b.add_text_field(SECTION, analyzed(true)),
-        text: b.add_text_field(TEXT, analyzed(true)),
+        text: b.add_text_field(TEXT, analyzed_with(TEXT_ANALYZER_NAME, true)),
         source: b.add_text_field(SOURCE, STRING | STORED),
         year: b.add_u64_field(
             YEAR,

@@ -762,6 +762,70 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 /// Pruned ranking (extras scored only for paragraphs that can reach the top, block-max WAND on
 /// plain words) returns exactly what scoring every match returns: same hits, order, scores,
 /// totals and facets, at every page size, with and without filters, footnotes included.
+/// Every paragraph matching `q`, over as many pages as it takes.
+fn all_ids(engine: &Engine, q: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut r = req(q);
+    loop {
+        let page = search(engine, r.clone());
+        out.extend(page.hits.iter().map(|h| h.id.clone()));
+        r.offset += page.hits.len();
+        if page.hits.is_empty() || r.offset as u64 >= page.total {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn phrases_with_stop_words_match_exactly_where_the_words_are_consecutive() {
+    // Such phrases are searched on common grams, not on the words' positions: check them
+    // against the paragraphs' own words.
+    let engine = bundled();
+    let analyzer = folio_text::Analyzer::new();
+    let mut r = req("");
+    let mut paragraphs = Vec::new();
+    loop {
+        let page = search(engine, r.clone());
+        r.offset += page.hits.len();
+        paragraphs.extend(page.hits.into_iter().map(|h| (h.id, h.text)));
+        if r.offset as u64 >= page.total {
+            break;
+        }
+    }
+    assert!(paragraphs.len() > 100, "{}", paragraphs.len());
+    let mut found = 0;
+    for phrase in [
+        "of the",
+        "the north",
+        "the construction of",
+        "the basis of",
+        "on the basis of",
+        "and the",
+        "Workers' Party of Korea",
+        "to be",
+    ] {
+        let words = analyzer.terms(phrase);
+        let expected: std::collections::BTreeSet<String> = paragraphs
+            .iter()
+            .filter(|(_, text)| {
+                analyzer
+                    .terms(text)
+                    .windows(words.len())
+                    .any(|w| w == words)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert!(!expected.is_empty(), "{phrase}");
+        assert_eq!(
+            all_ids(engine, &format!("\"{phrase}\"")),
+            expected,
+            "{phrase}"
+        );
+        found += expected.len();
+    }
+    assert!(found > 80, "{found}");
+}
+
 #[test]
 fn pruned_ranking_equals_complete_scoring() {
     let f = folio_testkit::bundled();
@@ -785,6 +849,9 @@ fn pruned_ranking_equals_complete_scoring() {
         "정책",
         "food prices in the markets",
         "xyzzy market",
+        "\"the market\"",
+        "\"the basis of the\"",
+        "\"the economy\" reform",
     ];
     let mut compared = 0;
     for q in queries {

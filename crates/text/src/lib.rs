@@ -46,6 +46,8 @@ pub struct Token {
     pub position: u32,
     /// The word is an English stop word (`the`, `why`, `of`, …).
     pub stopword: bool,
+    /// The term is a stop word's stem ([`is_common_term`]): it forms common grams.
+    pub common: bool,
     /// The term is a piece of a Hangul/CJK run rather than a whole word.
     pub cjk: bool,
 }
@@ -170,6 +172,17 @@ impl Tokens<'_> {
     }
 
     fn skip_separators(&mut self) -> Option<(usize, CharClass)> {
+        // Most text is ASCII: skip its separators byte by byte.
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.cursor) {
+            if !b.is_ascii() {
+                break;
+            }
+            if b.is_ascii_alphanumeric() {
+                return Some((self.cursor, CharClass::Word));
+            }
+            self.cursor += 1;
+        }
         let rest = &self.text[self.cursor..];
         for (i, c) in rest.char_indices() {
             let class = classify(c);
@@ -213,33 +226,25 @@ impl Tokens<'_> {
         self.run_next += 1;
         self.token.term.clear();
         self.token.term.push_str(&self.text[from..to]);
-        self.set_span(from, to, false, true);
+        self.set_span(from, to, WordFlags::default(), true);
         true
     }
 
     /// Reads one word starting at `start`; returns whether it produced a token.
     fn read_word(&mut self, start: usize) -> bool {
         let text = self.text;
-        let mut end = text.len();
-        let mut chars = text[start..].char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            match classify(c) {
-                CharClass::Word => {}
-                CharClass::Separator if is_apostrophe(c) => {
-                    // Inside a word (Kyo'ngje, Korea's) the apostrophe joins; at its end it ends it.
-                    let next_is_word = chars
-                        .peek()
-                        .is_some_and(|&(_, n)| classify(n) == CharClass::Word);
-                    if !next_is_word {
-                        end = start + i;
-                        break;
-                    }
-                }
-                _ => {
-                    end = start + i;
-                    break;
-                }
-            }
+        // Most words are ASCII letters and digits: find their end byte by byte, and go through
+        // characters only for words with other characters or apostrophes.
+        let bytes = text.as_bytes();
+        let mut end = start;
+        while bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            end += 1;
+        }
+        let plain = bytes
+            .get(end)
+            .is_none_or(|&b| b.is_ascii() && b != b'\'' && b != b'`');
+        if !plain {
+            end = word_end(text, start);
         }
         self.cursor = end;
         let raw = &text[start..end];
@@ -250,21 +255,22 @@ impl Tokens<'_> {
         }
         self.token.term.clear();
         // Stop words are all lowercase ASCII, so other words need no check.
-        let stopword = if self.word.bytes().all(|b| b.is_ascii_lowercase()) {
+        let flags = if self.word.bytes().all(|b| b.is_ascii_lowercase()) {
             stem_into(&self.analyzer.stemmer, &self.word, &mut self.token.term)
         } else {
             self.token.term.push_str(&self.word);
-            false
+            WordFlags::default()
         };
-        self.set_span(start, end, stopword, false);
+        self.set_span(start, end, flags, false);
         true
     }
 
-    fn set_span(&mut self, from: usize, to: usize, stopword: bool, cjk: bool) {
+    fn set_span(&mut self, from: usize, to: usize, flags: WordFlags, cjk: bool) {
         self.token.from = from;
         self.token.to = to;
         self.token.position = self.next_position;
-        self.token.stopword = stopword;
+        self.token.stopword = flags.stop;
+        self.token.common = flags.common;
         self.token.cjk = cjk;
         self.next_position += 1;
     }
@@ -275,30 +281,98 @@ impl Tokens<'_> {
 /// full.
 const STEM_CACHE_WORDS: usize = 100_000;
 
-/// Word → (stem, is a stop word).
-type StemCache = FxHashMap<Box<str>, (Box<str>, bool)>;
+/// What the analyzer knows of a word besides its stem.
+#[derive(Clone, Copy, Debug, Default)]
+struct WordFlags {
+    /// A stop word.
+    stop: bool,
+    /// Its stem is a stop word's ([`is_common_term`]).
+    common: bool,
+}
+
+/// Word → (stem, flags).
+type StemCache = FxHashMap<Box<str>, (Box<str>, WordFlags)>;
+
+/// Words (and stems) of at most this many bytes also go into a small direct-mapped table in
+/// front of the [`StemCache`]: the most frequent words are short, and a slot holds its word and
+/// stem inline, one memory access where the map needs three (control bytes, key, stem).
+const FRONT_BYTES: usize = 14;
+const FRONT_SLOTS: usize = 4096;
+
+#[derive(Clone, Copy, Default)]
+struct FrontSlot {
+    word_len: u8,
+    stem_len: u8,
+    word: [u8; FRONT_BYTES],
+    stem: [u8; FRONT_BYTES],
+    flags: WordFlags,
+}
+
+struct Stems {
+    front: Box<[FrontSlot]>,
+    all: StemCache,
+}
 
 thread_local! {
-    static STEMS: RefCell<StemCache> = RefCell::new(StemCache::default());
+    static STEMS: RefCell<Stems> = RefCell::new(Stems {
+        front: vec![FrontSlot::default(); FRONT_SLOTS].into_boxed_slice(),
+        all: StemCache::default(),
+    });
 }
 
 /// Appends the English stem of `word` (lowercase ASCII) to `out`; returns whether the word is a
-/// stop word.
-fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> bool {
+/// stop word and its stem a stop word's.
+fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> WordFlags {
+    use std::hash::Hasher;
     STEMS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some((stem, stop)) = cache.get(word) {
-            out.push_str(stem);
-            return *stop;
+        let Stems { front, all } = &mut *cache;
+        let slot = (word.len() <= FRONT_BYTES).then(|| {
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(word.as_bytes());
+            // Fx mixes into the high bits.
+            (h.finish() >> 52) as usize % FRONT_SLOTS
+        });
+        if let Some(i) = slot {
+            let f = &front[i];
+            if usize::from(f.word_len) == word.len() && &f.word[..word.len()] == word.as_bytes() {
+                // Stems are whole ASCII strings.
+                out.push_str(std::str::from_utf8(&f.stem[..usize::from(f.stem_len)]).unwrap_or(""));
+                return f.flags;
+            }
         }
-        let stem = stemmer.stem(word);
-        let stop = is_stopword(word);
-        out.push_str(&stem);
-        if cache.len() >= STEM_CACHE_WORDS {
-            cache.clear();
+        let start = out.len();
+        let flags = match all.get(word) {
+            Some((stem, flags)) => {
+                out.push_str(stem);
+                *flags
+            }
+            None => {
+                let stem = stemmer.stem(word);
+                let flags = WordFlags {
+                    stop: is_stopword(word),
+                    common: is_common_term(&stem),
+                };
+                out.push_str(&stem);
+                if all.len() >= STEM_CACHE_WORDS {
+                    all.clear();
+                }
+                all.insert(word.into(), (stem.into(), flags));
+                flags
+            }
+        };
+        let stem = &out[start..];
+        if let Some(i) = slot
+            && stem.len() <= FRONT_BYTES
+        {
+            let f = &mut front[i];
+            f.word_len = word.len() as u8;
+            f.word[..word.len()].copy_from_slice(word.as_bytes());
+            f.stem_len = stem.len() as u8;
+            f.stem[..stem.len()].copy_from_slice(stem.as_bytes());
+            f.flags = flags;
         }
-        cache.insert(word.into(), (stem.into(), stop));
-        stop
+        flags
     })
 }
 
@@ -307,6 +381,27 @@ enum CharClass {
     Word,
     Cjk,
     Separator,
+}
+
+/// Where the word starting at `start` ends, character by character.
+fn word_end(text: &str, start: usize) -> usize {
+    let mut chars = text[start..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match classify(c) {
+            CharClass::Word => {}
+            CharClass::Separator if is_apostrophe(c) => {
+                // Inside a word (Kyo'ngje, Korea's) the apostrophe joins; at its end it ends it.
+                let next_is_word = chars
+                    .peek()
+                    .is_some_and(|&(_, n)| classify(n) == CharClass::Word);
+                if !next_is_word {
+                    return start + i;
+                }
+            }
+            _ => return start + i,
+        }
+    }
+    text.len()
 }
 
 fn classify(c: char) -> CharClass {
@@ -398,6 +493,58 @@ fn fold_into(word: &str, out: &mut String) {
 /// English stop words, checked on the folded, unstemmed word.
 pub fn is_stopword(folded: &str) -> bool {
     STOPWORDS.binary_search(&folded).is_ok()
+}
+
+/// Common grams: one of the most frequent words and the word beside it, indexed as one term so
+/// that a phrase such as "the library" or "version of the" is found without reading where `the`
+/// and `of` occur in every paragraph that holds the other words (for the words in nearly every
+/// paragraph, those positions are most of a phrase search's work).
+///
+/// Only the few words that make up a fifth of English prose form grams: each gram is one more
+/// term to index, and a phrase's less frequent stop words (`which`, `should`) cost little to
+/// check. Both sides decide on the *term* (the stem), not on the word it came from, since a
+/// query can only see terms.
+pub fn is_common_term(term: &str) -> bool {
+    COMMON_TERMS.contains(&term)
+}
+
+/// The terms of [`is_common_term`] (these words are their own stems).
+const COMMON_TERMS: &[&str] = &["a", "and", "in", "of", "or", "that", "the", "to"];
+
+/// Whether two consecutive terms are indexed together as a common gram.
+pub fn is_gram(first: &str, second: &str) -> bool {
+    is_common_term(first) || is_common_term(second)
+}
+
+/// Marks a common gram: no word holds it, so a query for a word never finds a gram, and as the
+/// first byte it sorts every gram before every word, so a prefix (`libr*`) never expands to one.
+pub const GRAM_MARK: char = '\u{1}';
+
+/// Writes the common gram of two consecutive terms into `out` (cleared first).
+pub fn gram_into(first: &str, second: &str, out: &mut String) {
+    out.clear();
+    out.push(GRAM_MARK);
+    out.push_str(first);
+    out.push(' ');
+    out.push_str(second);
+}
+
+/// The common grams that spell a phrase of terms, one per consecutive pair, or None when a
+/// pair is not a gram (then the phrase is searched on its words' positions).
+pub fn phrase_grams(terms: &[String]) -> Option<Vec<String>> {
+    if terms.len() < 2 {
+        return None;
+    }
+    terms
+        .windows(2)
+        .map(|w| {
+            is_gram(&w[0], &w[1]).then(|| {
+                let mut g = String::new();
+                gram_into(&w[0], &w[1], &mut g);
+                g
+            })
+        })
+        .collect()
 }
 
 /// Sorted, so that lookup is a binary search.
@@ -536,6 +683,23 @@ mod tests {
 
     fn terms(text: &str) -> Vec<String> {
         Analyzer::new().terms(text)
+    }
+
+    #[test]
+    fn common_grams_spell_phrases_with_stop_words() {
+        let a = Analyzer::new();
+        assert_eq!(
+            phrase_grams(&a.terms("version of the library")),
+            Some(vec![
+                "\u{1}version of".into(),
+                "\u{1}of the".into(),
+                "\u{1}the librari".into()
+            ])
+        );
+        let stemmer = Stemmer::create(Algorithm::English);
+        assert!(COMMON_TERMS.iter().all(|w| stemmer.stem(w) == *w));
+        assert_eq!(phrase_grams(&a.terms("economic policy of")), None);
+        assert_eq!(phrase_grams(&a.terms("the")), None);
     }
 
     #[test]
