@@ -373,18 +373,23 @@ impl Collector for FolioCollector {
                 rank_boosted(&mut seg)?;
             }
             let mut bounds = bounds()?;
+            // Matches are taken a block at a time, so that their facet fields are read in
+            // batches; each is then counted and ranked in doc order as it would be one by one.
+            let mut docs: Vec<DocId> = Vec::with_capacity(COUNT_BLOCK);
+            let mut scores: Vec<Score> = Vec::with_capacity(COUNT_BLOCK);
             weight.for_each(reader, &mut |doc, score| {
                 if !is_alive(doc) {
                     return;
                 }
-                let (key, bits) = seg.read(doc);
-                if seg.count(key, bits)
-                    && seg.may_rank(key, score, &bounds)
-                    && !matches_any(&mut members, doc)
-                {
-                    seg.rank(doc, key, score, &mut bounds);
+                docs.push(doc);
+                scores.push(score);
+                if docs.len() == COUNT_BLOCK {
+                    seg.count_and_rank_block(&docs, &scores, &mut bounds, &mut members);
+                    docs.clear();
+                    scores.clear();
                 }
             })?;
+            seg.count_and_rank_block(&docs, &scores, &mut bounds, &mut members);
             return Ok(seg.harvest());
         };
         let mut live = Vec::with_capacity(COUNT_BLOCK);
@@ -576,6 +581,34 @@ impl FolioSegmentCollector {
     }
 
     /// Counts a block of matching paragraphs, reading their fast fields in batches.
+    /// Counts a block of scored matches (at most [`COUNT_BLOCK`]) and ranks those that can
+    /// still reach the top and are not among the boosted paragraphs already ranked.
+    fn count_and_rank_block(
+        &mut self,
+        docs: &[DocId],
+        scores: &[Score],
+        bounds: &mut Bounds,
+        members: &mut [Box<dyn Scorer>],
+    ) {
+        let (mut keys, mut bits) = std::mem::take(&mut self.buffers);
+        let n = docs.len();
+        self.keys.get_batch(docs, &mut keys[..n]);
+        match &self.theme_bits {
+            Some(column) => column.get_batch(docs, &mut bits[..n]),
+            None => bits[..n].fill(0),
+        }
+        for i in 0..n {
+            let (doc, key, score) = (docs[i], keys[i], scores[i]);
+            if self.count(key, bits[i])
+                && self.may_rank(key, score, bounds)
+                && !matches_any(members, doc)
+            {
+                self.rank(doc, key, score, bounds);
+            }
+        }
+        self.buffers = (keys, bits);
+    }
+
     fn count_block(&mut self, docs: &[DocId]) {
         // Taken out of `self` while the loop borrows it.
         let (mut keys, mut bits) = std::mem::take(&mut self.buffers);
