@@ -32,10 +32,11 @@ use folio_text::Analyzer;
 use serde::Deserialize;
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Explanation, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader};
 
 use crate::schema::Fields;
 
@@ -632,14 +633,7 @@ impl Compiler<'_> {
                     continue;
                 }
                 let bonus = ANY_CLAUSE_SCORE + ANY_IDF_WEIGHT * (self.idf)(c);
-                let counted = BooleanQuery::new(vec![
-                    (Occur::Must, q),
-                    (
-                        Occur::Should,
-                        Box::new(ConstScoreQuery::new(Box::new(AllQuery), bonus)),
-                    ),
-                ]);
-                main.push((Occur::Should, Box::new(counted)));
+                main.push((Occur::Should, Box::new(PlusQuery { query: q, bonus })));
             } else if c.stopword && has_content {
                 // Stop words only add to the score of paragraphs the other words match.
                 extras.push((q, self.concept_bound(c, None)));
@@ -781,6 +775,106 @@ impl Compiled {
                 .map(|(q, _)| (Occur::Should, q)),
         );
         Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+/// A query whose matches score `bonus` more: in `match=any`, each clause a paragraph holds adds
+/// its bonus. One wrapper instead of a boolean query pairing the clause with a constant-scored
+/// match-all, whose two extra scorers were stepped for every match of the clause.
+#[derive(Debug)]
+struct PlusQuery {
+    query: Box<dyn Query>,
+    bonus: Score,
+}
+
+impl Clone for PlusQuery {
+    fn clone(&self) -> Self {
+        PlusQuery {
+            query: self.query.box_clone(),
+            bonus: self.bonus,
+        }
+    }
+}
+
+impl Query for PlusQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weight = self.query.weight(enable_scoring)?;
+        if !enable_scoring.is_scoring_enabled() {
+            return Ok(weight);
+        }
+        Ok(Box::new(PlusWeight {
+            weight,
+            bonus: self.bonus,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor)
+    }
+}
+
+struct PlusWeight {
+    weight: Box<dyn Weight>,
+    bonus: Score,
+}
+
+impl Weight for PlusWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(PlusScorer {
+            scorer: self.weight.scorer(reader, boost)?,
+            bonus: self.bonus * boost,
+        }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let inner = self.weight.explain(reader, doc)?;
+        let mut e = Explanation::new_with_string(
+            format!("plus {}", self.bonus),
+            inner.value() + self.bonus,
+        );
+        e.add_detail(inner);
+        Ok(e)
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.weight.count(reader)
+    }
+}
+
+struct PlusScorer {
+    scorer: Box<dyn Scorer>,
+    bonus: Score,
+}
+
+impl DocSet for PlusScorer {
+    fn advance(&mut self) -> DocId {
+        self.scorer.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.scorer.seek(target)
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> tantivy::SeekDangerResult {
+        self.scorer.seek_danger(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.scorer.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.scorer.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.scorer.cost()
+    }
+}
+
+impl Scorer for PlusScorer {
+    fn score(&mut self) -> Score {
+        self.scorer.score() + self.bonus
     }
 }
 
