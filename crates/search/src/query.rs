@@ -27,13 +27,16 @@
 //!   but never make a paragraph match on their own; `title:` and `section:` search them.
 
 use std::collections::HashSet;
+use std::ops::Bound;
 
 use folio_text::Analyzer;
 use serde::Deserialize;
 use tantivy::Term;
+
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Explanation, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, Scorer, TermQuery, Weight,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Explanation,
+    InvertedIndexRangeQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, Scorer,
+    TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader};
@@ -493,14 +496,10 @@ impl Compiler<'_> {
                     } else {
                         vec![last.as_str(), stem.as_str()]
                     };
-                    let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                    for p in patterns {
-                        if let Ok(q) =
-                            RegexQuery::from_pattern(&format!("{}.*", regex_escape(p)), field)
-                        {
-                            alts.push((Occur::Should, Box::new(q)));
-                        }
-                    }
+                    let mut alts: Vec<(Occur, Box<dyn Query>)> = patterns
+                        .into_iter()
+                        .map(|p| (Occur::Should, prefix_query(field, p)))
+                        .collect();
                     match alts.len() {
                         1 => alts.pop().expect("one").1,
                         _ => Box::new(BooleanQuery::new(alts)),
@@ -876,6 +875,28 @@ impl Scorer for PlusScorer {
     fn score(&mut self) -> Score {
         self.scorer.score() + self.bonus
     }
+}
+
+/// Every term starting with `prefix`, as the range of terms from it up to the first string
+/// after all its extensions: the same paragraphs and constant score as the pattern `prefix.*`,
+/// without compiling a regular expression into an automaton for every field of every query.
+fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
+    let mut upper = prefix.as_bytes().to_vec();
+    // The successor: the last byte that can grow grows, and what follows it goes.
+    while upper.last() == Some(&u8::MAX) {
+        upper.pop();
+    }
+    let upper = match upper.last_mut() {
+        Some(last) => {
+            *last += 1;
+            Bound::Excluded(Term::from_field_bytes(field, &upper))
+        }
+        None => Bound::Unbounded,
+    };
+    Box::new(InvertedIndexRangeQuery::new(
+        Bound::Included(Term::from_field_text(field, prefix)),
+        upper,
+    ))
 }
 
 fn regex_escape(s: &str) -> String {

@@ -11,7 +11,7 @@ use tantivy::schema::{
 use crate::analyzer::{ANALYZER_NAME, TEXT_ANALYZER_NAME};
 
 /// Version of the schema and analysis; an index built with another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Field names, as constants so that every crate spells them the same way.
 pub mod names {

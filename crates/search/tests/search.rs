@@ -777,7 +777,7 @@ fn all_ids(engine: &Engine, q: &str) -> std::collections::BTreeSet<String> {
 }
 
 #[test]
-fn phrases_with_stop_words_match_exactly_where_the_words_are_consecutive() {
+fn phrases_and_prefixes_match_exactly_the_paragraphs_whose_words_do() {
     // Such phrases are searched on common grams, not on the words' positions: check them
     // against the paragraphs' own words.
     let engine = bundled();
@@ -824,6 +824,16 @@ fn phrases_with_stop_words_match_exactly_where_the_words_are_consecutive() {
         found += expected.len();
     }
     assert!(found > 80, "{found}");
+    // Prefixes are term ranges: every paragraph with a word starting so, and no gram.
+    for prefix in ["econ", "sanc", "kyo", "the"] {
+        let expected: std::collections::BTreeSet<String> = paragraphs
+            .iter()
+            .filter(|(_, text)| analyzer.terms(text).iter().any(|t| t.starts_with(prefix)))
+            .map(|(id, _)| id.clone())
+            .collect();
+        assert!(!expected.is_empty(), "{prefix}");
+        assert_eq!(all_ids(engine, &format!("{prefix}*")), expected, "{prefix}*");
+    }
 }
 
 #[test]

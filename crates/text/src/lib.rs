@@ -509,7 +509,7 @@ pub fn is_common_term(term: &str) -> bool {
 }
 
 /// The terms of [`is_common_term`] (these words are their own stems).
-const COMMON_TERMS: &[&str] = &["a", "and", "in", "of", "or", "that", "the", "to"];
+const COMMON_TERMS: &[&str] = &["a", "and", "in", "is", "of", "or", "that", "the", "to"];
 
 /// Whether two consecutive terms are indexed together as a common gram.
 pub fn is_gram(first: &str, second: &str) -> bool {
