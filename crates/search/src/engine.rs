@@ -12,9 +12,7 @@ use tantivy::query::{
     Bm25Weight, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{
-    DocAddress, Executor, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::collector::{Boosted, CollectSpec, FolioCollector, Found, Ranking};
 use crate::error::{Result, SearchError};
@@ -26,11 +24,6 @@ use crate::query::{
 };
 use crate::schema::{FacetCodes, Fields, build_schema};
 use crate::store::{CurrentBuild, IndexStore};
-
-/// When every word a search requires is in fewer paragraphs than this, it runs on the calling
-/// thread: handing segments to the search threads and back costs more than such a search's work
-/// (measured at 1M paragraphs: single terms in 500 to 10,000 paragraphs, p50 1.07 → 0.94 ms).
-const SMALL_SEARCH_PARAGRAPHS: u64 = 20_000;
 
 /// What an engine needs besides the index.
 #[derive(Clone, Debug, Default)]
@@ -497,38 +490,13 @@ impl Engine {
             }));
             Box::new(BooleanQuery::new(parts))
         };
-        // A search spreads its segments over the search threads; when all its words are rare,
-        // handing the segments over costs more than the work, so it stays on this thread.
-        let dfs: Vec<u64> = compiled
-            .words
-            .iter()
-            .map(|t| searcher.doc_freq(t).unwrap_or(0))
-            .collect();
-        let small = compiled.prunable
-            && dfs
-                .iter()
-                .max()
-                .is_some_and(|&df| df < SMALL_SEARCH_PARAGRAPHS);
-        let run = |query: &dyn Query, collector: &FolioCollector| -> Result<Found> {
-            Ok(if small {
-                let scoring = EnableScoring::enabled_from_searcher(searcher);
-                searcher.search_with_executor(
-                    query,
-                    collector,
-                    &Executor::single_thread(),
-                    scoring,
-                )?
-            } else {
-                searcher.search(query, collector)?
-            })
-        };
         if !pruned {
             let query = with_filters(compiled.combined());
             let collector = FolioCollector {
                 spec: spec.clone(),
                 ranking: Ranking::Complete,
             };
-            return run(query.as_ref(), &collector);
+            return Ok(searcher.search(query.as_ref(), &collector)?);
         }
         // Block-max WAND needs the main part as tantivy's own term query or intersection; then
         // facets are counted in a pass of their own, boosted paragraphs are ranked exactly, and
@@ -536,7 +504,9 @@ impl Engine {
         // large: its size is estimated as if the words were independent, and measured at 1M
         // paragraphs, the passes are faster from about 0.5% of the paragraphs up.
         let n = searcher.num_docs().max(1) as f64;
-        let expected = dfs.iter().fold(n, |size, &df| size * df as f64 / n);
+        let expected = compiled.words.iter().fold(n, |size, t| {
+            size * searcher.doc_freq(t).unwrap_or(0) as f64 / n
+        });
         let passes = compiled.prunable
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
@@ -546,7 +516,7 @@ impl Engine {
             spec: spec.clone(),
             ranking,
         };
-        run(main.as_ref(), &collector)
+        Ok(searcher.search(main.as_ref(), &collector)?)
     }
 
     /// BM25's inverse document frequency of a concept, taking its most common alternative (the
