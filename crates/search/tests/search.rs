@@ -832,7 +832,11 @@ fn phrases_and_prefixes_match_exactly_the_paragraphs_whose_words_do() {
             .map(|(id, _)| id.clone())
             .collect();
         assert!(!expected.is_empty(), "{prefix}");
-        assert_eq!(all_ids(engine, &format!("{prefix}*")), expected, "{prefix}*");
+        assert_eq!(
+            all_ids(engine, &format!("{prefix}*")),
+            expected,
+            "{prefix}*"
+        );
     }
 }
 
