@@ -14,10 +14,10 @@ pub const TEXT_ANALYZER_NAME: &str = "folio-text";
 
 /// The tantivy tokenizer wrapping [`Analyzer`].
 ///
-/// With `grams`, each pair of consecutive terms with a stop word's stem on either side is also
-/// indexed as one term, `first second`, at the first's position: a phrase with stop words is
-/// then a phrase of grams with the same offsets, found without reading where `the` and `of`
-/// occur in nearly every paragraph. The grams go into the same field as the words (one analysis
+/// With `grams`, each pair of consecutive terms with one of the most frequent words on either
+/// side ([`folio_text::is_common_term`]) is also indexed as one term, `first second`, at the
+/// first's position: a phrase of such pairs is then a phrase of grams with the same offsets,
+/// found without reading where `the` and `of` occur in nearly every paragraph. The grams go into the same field as the words (one analysis
 /// per paragraph), marked so that no query for a word finds one ([`folio_text::GRAM_MARK`]).
 #[derive(Clone, Debug, Default)]
 pub struct FolioTokenizer {

@@ -580,7 +580,6 @@ impl FolioSegmentCollector {
         pass
     }
 
-    /// Counts a block of matching paragraphs, reading their fast fields in batches.
     /// Counts a block of scored matches (at most [`COUNT_BLOCK`]) and ranks those that can
     /// still reach the top and are not among the boosted paragraphs already ranked.
     fn count_and_rank_block(
@@ -609,6 +608,7 @@ impl FolioSegmentCollector {
         self.buffers = (keys, bits);
     }
 
+    /// Counts a block of matching paragraphs, reading their fast fields in batches.
     fn count_block(&mut self, docs: &[DocId]) {
         // Taken out of `self` while the loop borrows it.
         let (mut keys, mut bits) = std::mem::take(&mut self.buffers);

@@ -32,7 +32,6 @@ use std::ops::Bound;
 use folio_text::Analyzer;
 use serde::Deserialize;
 use tantivy::Term;
-
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Explanation,
     InvertedIndexRangeQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RegexQuery, Scorer,
@@ -469,19 +468,22 @@ impl Compiler<'_> {
             Unit::Terms {
                 terms,
                 prefix: false,
-            } => match self.grams(field, terms) {
-                Some(mut grams) if grams.len() == 1 => Box::new(TermQuery::new(
-                    grams.pop().expect("one gram"),
-                    IndexRecordOption::WithFreqs,
-                )),
-                Some(grams) => Box::new(PhraseQuery::new(grams)),
-                None => Box::new(PhraseQuery::new(
-                    terms
-                        .iter()
-                        .map(|t| Term::from_field_text(field, t))
-                        .collect(),
-                )),
-            },
+            } => {
+                let grams = self.grams(field, terms);
+                let mut terms: Vec<Term> = grams
+                    .as_deref()
+                    .unwrap_or(terms)
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect();
+                match terms.len() {
+                    1 => Box::new(TermQuery::new(
+                        terms.pop().expect("one term"),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    _ => Box::new(PhraseQuery::new(terms)),
+                }
+            }
             Unit::Terms {
                 terms,
                 prefix: true,
@@ -517,18 +519,12 @@ impl Compiler<'_> {
     }
 
     /// A phrase of the text as its common grams (see [`folio_text::phrase_grams`]): the same
-    /// paragraphs, without reading the positions of stop words.
-    fn grams(&self, field: Field, terms: &[String]) -> Option<Vec<Term>> {
-        if field != self.fields.text {
-            return None;
-        }
-        let grams = folio_text::phrase_grams(terms)?;
-        Some(
-            grams
-                .iter()
-                .map(|g| Term::from_field_text(field, g))
-                .collect(),
-        )
+    /// paragraphs, without reading the positions of the most frequent words. Only the text is
+    /// indexed with grams.
+    fn grams(&self, field: Field, terms: &[String]) -> Option<Vec<String>> {
+        (field == self.fields.text)
+            .then(|| folio_text::phrase_grams(terms))
+            .flatten()
     }
 
     /// The query of one concept, restricted to alternatives on `only` (all targets if None).
@@ -553,10 +549,7 @@ impl Compiler<'_> {
             Unit::Terms {
                 terms,
                 prefix: false,
-            } => match folio_text::phrase_grams(terms).filter(|_| field == self.fields.text) {
-                Some(grams) => (self.max_score)(field, &grams),
-                None => (self.max_score)(field, terms),
-            },
+            } => (self.max_score)(field, self.grams(field, terms).as_deref().unwrap_or(terms)),
             Unit::Terms {
                 terms,
                 prefix: true,
@@ -616,10 +609,10 @@ impl Compiler<'_> {
                 [(Target::Text, Unit::Terms { terms, prefix })] if !prefix => {
                     match terms.as_slice() {
                         [word] => Some(Term::from_field_text(self.fields.text, word)),
-                        _ => self
-                            .grams(self.fields.text, terms)
-                            .filter(|grams| grams.len() == 1)
-                            .and_then(|mut grams| grams.pop()),
+                        _ => match self.grams(self.fields.text, terms).as_deref() {
+                            Some([gram]) => Some(Term::from_field_text(self.fields.text, gram)),
+                            _ => None,
+                        },
                     }
                 }
                 _ => None,
@@ -752,8 +745,8 @@ pub struct Compiled {
     /// Like `extras`, but matching few paragraphs and able to add much (title, section,
     /// proximity): ranking scores their paragraphs first and exactly.
     pub boosts: Vec<(Box<dyn Query>, f32)>,
-    /// `main` is one term or terms that must all be there (words, two-word phrases with a
-    /// stop word; no longer phrase, pattern, alternative or exclusion): tantivy finds its best
+    /// `main` is one term or terms that must all be there (words, two-word phrases that are a
+    /// common gram; no longer phrase, pattern, alternative or exclusion): tantivy finds its best
     /// matches with block-max WAND.
     pub prunable: bool,
     /// The terms `main` requires (when `prunable`): words, or a phrase's one common gram.

@@ -46,7 +46,7 @@ pub struct Token {
     pub position: u32,
     /// The word is an English stop word (`the`, `why`, `of`, …).
     pub stopword: bool,
-    /// The term is a stop word's stem ([`is_common_term`]): it forms common grams.
+    /// The term is one of the most frequent words ([`is_common_term`]): it forms common grams.
     pub common: bool,
     /// The term is a piece of a Hangul/CJK run rather than a whole word.
     pub cjk: bool,
@@ -286,7 +286,7 @@ const STEM_CACHE_WORDS: usize = 100_000;
 struct WordFlags {
     /// A stop word.
     stop: bool,
-    /// Its stem is a stop word's ([`is_common_term`]).
+    /// Its stem forms common grams ([`is_common_term`]).
     common: bool,
 }
 
@@ -686,7 +686,7 @@ mod tests {
     }
 
     #[test]
-    fn common_grams_spell_phrases_with_stop_words() {
+    fn common_grams_spell_phrases_of_frequent_words() {
         let a = Analyzer::new();
         assert_eq!(
             phrase_grams(&a.terms("version of the library")),
