@@ -130,6 +130,9 @@ enum Internal {
         /// Only check that pruned and complete ranking agree on the queries (no timing).
         #[arg(long)]
         check_pruning: bool,
+        /// Threads one search may use (`search.threads`; default: the shipped setting).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     #[command(hide = true)]
     FtsBuild {
@@ -172,14 +175,18 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
             no_pruning,
             slowest,
             check_pruning,
+            threads,
         } => search_loop(
             dir,
             engine,
-            *passes,
             class.as_deref(),
-            *no_pruning,
-            *slowest,
-            *check_pruning,
+            &LoopOptions {
+                passes: *passes,
+                no_pruning: *no_pruning,
+                slowest: *slowest,
+                check: *check_pruning,
+                threads: *threads,
+            },
         ),
         Internal::FtsBuild { corpus, db } => {
             let report = fts::build(corpus, db)?;
@@ -189,15 +196,29 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
     }
 }
 
-fn search_loop(
-    dir: &Path,
-    engine: &str,
+/// How `search-loop` runs (its flags).
+#[derive(Clone, Copy)]
+struct LoopOptions {
     passes: usize,
-    class: Option<&str>,
     no_pruning: bool,
     slowest: usize,
     check: bool,
+    threads: Option<usize>,
+}
+
+fn search_loop(
+    dir: &Path,
+    engine: &str,
+    class: Option<&str>,
+    options: &LoopOptions,
 ) -> anyhow::Result<()> {
+    let LoopOptions {
+        passes,
+        no_pruning,
+        slowest,
+        check,
+        threads,
+    } = *options;
     let mut queries: Vec<queries::Query> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
     if let Some(c) = class {
@@ -215,6 +236,9 @@ fn search_loop(
         "folio" => {
             let mut options = settings::engine_options()?;
             options.config.pruning = !no_pruning;
+            if let Some(n) = threads {
+                options.config.threads = n;
+            }
             let engine = folio_search::Engine::open_current(&store, options)?;
             engines::measure(&queries, passes, budget, engines::folio_search(&engine))
         }

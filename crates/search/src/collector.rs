@@ -15,8 +15,10 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
 use tantivy::query::{Scorer, Weight};
-use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term};
 
+use crate::bitmaps::{FacetBitmaps, SegmentBitmaps};
 use crate::model::{Sort, YearRange};
 use crate::schema::{FacetCodes, names};
 
@@ -77,6 +79,8 @@ pub struct CollectSpec {
     pub footnote_weight: f32,
     /// What source ids and theme bits stand for.
     pub codes: Arc<FacetCodes>,
+    /// Bitmaps of the facet values, for counting large match sets (see [`crate::bitmaps`]).
+    pub bitmaps: Option<Arc<FacetBitmaps>>,
 }
 
 /// A hit candidate with its sort key.
@@ -206,6 +210,10 @@ pub enum Ranking {
         /// ids, and the top hits are found in further passes in which tantivy's block-max WAND
         /// skips the blocks of postings whose best score cannot reach the top.
         count: Option<Box<dyn Weight>>,
+        /// With `count`: the terms it requires, when it is exactly their intersection. Their
+        /// postings are then read a block at a time straight into the counting (and, when all
+        /// are common, intersected as bitmaps) instead of through the weight's scorer.
+        count_terms: Vec<Term>,
         /// With `count`: boosts (title, section) ranked exactly in a pass of their own first.
         boosted: Option<Boosted>,
     },
@@ -252,6 +260,10 @@ pub struct FolioSegmentCollector {
     themes: ThemeCounter,
     /// Fast-field values of a block of doc ids (facet keys, theme bits).
     buffers: (Vec<u64>, Vec<u64>),
+    /// The segment's facet bitmaps, when it has them.
+    bitmaps: Option<Arc<SegmentBitmaps>>,
+    /// Matches counted with the bitmaps, one bit each (allocated at the first dense block).
+    marked: Vec<u64>,
     total: u64,
     top: TopK,
     groups: Option<HashMap<u64, Candidate>>,
@@ -300,6 +312,11 @@ impl Collector for FolioCollector {
             table: Table::new(&spec, year_min, year_max),
             themes: ThemeCounter::default(),
             buffers: (vec![0; COUNT_BLOCK], vec![0; COUNT_BLOCK]),
+            bitmaps: spec
+                .bitmaps
+                .as_ref()
+                .and_then(|b| b.segment(reader.segment_id())),
+            marked: Vec::new(),
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
             groups: spec.group.then(HashMap::new),
@@ -324,6 +341,7 @@ impl Collector for FolioCollector {
         let Ranking::Pruned {
             extras,
             count,
+            count_terms,
             boosted,
         } = &self.ranking
         else {
@@ -392,15 +410,18 @@ impl Collector for FolioCollector {
             seg.count_and_rank_block(&docs, &scores, &mut bounds, &mut members);
             return Ok(seg.harvest());
         };
-        let mut live = Vec::with_capacity(COUNT_BLOCK);
-        count.for_each_no_score(reader, &mut |docs| match alive {
-            None => seg.count_block(docs),
-            Some(a) => {
-                live.clear();
-                live.extend(docs.iter().copied().filter(|d| a.is_alive(*d)));
-                seg.count_block(&live);
-            }
-        })?;
+        let counted = alive.is_none() && seg.count_terms(reader, count_terms)?;
+        if !counted {
+            let mut live = Vec::with_capacity(COUNT_BLOCK);
+            count.for_each_no_score(reader, &mut |docs| match alive {
+                None => seg.count_block(docs),
+                Some(a) => {
+                    live.clear();
+                    live.extend(docs.iter().copied().filter(|d| a.is_alive(*d)));
+                    seg.count_block(&live);
+                }
+            })?;
+        }
         if seg.top.k == 0 {
             return Ok(seg.harvest());
         }
@@ -589,6 +610,27 @@ impl FolioSegmentCollector {
         bounds: &mut Bounds,
         members: &mut [Box<dyn Scorer>],
     ) {
+        if self.mark_dense(docs) {
+            // Counted; only paragraphs that could still reach the top have their facet fields
+            // read, to check the filters and the kind's weight.
+            for (&doc, &score) in docs.iter().zip(scores) {
+                if !self.may_rank_any_kind(score, bounds) {
+                    continue;
+                }
+                let key = self.keys.get(doc);
+                let bits = match (&self.theme_bits, self.spec.theme_mask) {
+                    (Some(column), Some(_)) => column.get(doc),
+                    _ => 0,
+                };
+                if self.passes(key, bits)
+                    && self.may_rank(key, score, bounds)
+                    && !matches_any(members, doc)
+                {
+                    self.rank(doc, key, score, bounds);
+                }
+            }
+            return;
+        }
         let (mut keys, mut bits) = std::mem::take(&mut self.buffers);
         let n = docs.len();
         self.keys.get_batch(docs, &mut keys[..n]);
@@ -610,6 +652,9 @@ impl FolioSegmentCollector {
 
     /// Counts a block of matching paragraphs, reading their fast fields in batches.
     fn count_block(&mut self, docs: &[DocId]) {
+        if self.mark_dense(docs) {
+            return;
+        }
         // Taken out of `self` while the loop borrows it.
         let (mut keys, mut bits) = std::mem::take(&mut self.buffers);
         let mut outside = Vec::new();
@@ -643,6 +688,131 @@ impl FolioSegmentCollector {
             }
         }
         self.buffers = (keys, bits);
+    }
+
+    /// Counts a block of matches with the bitmaps if the segment has them and the block is
+    /// dense enough (at least one match in 16 paragraphs): sets their bits in `marked`, to be
+    /// counted a word at a time at the end. Returns whether it did.
+    #[inline]
+    fn mark_dense(&mut self, docs: &[DocId]) -> bool {
+        let Some(bitmaps) = &self.bitmaps else {
+            return false;
+        };
+        let (Some(&first), Some(&last)) = (docs.first(), docs.last()) else {
+            return true;
+        };
+        if docs.len() < 16 || ((last - first) as usize) > docs.len() * 16 {
+            return false;
+        }
+        if self.marked.is_empty() {
+            self.marked = vec![0; bitmaps.words()];
+        }
+        for &doc in docs {
+            self.marked[(doc / 64) as usize] |= 1 << (doc % 64);
+        }
+        true
+    }
+
+    /// Counts the paragraphs holding every one of `terms` (a segment without deletions) by
+    /// reading their postings a block at a time: one term's blocks go straight to
+    /// [`Self::count_block`]; several terms that are all common enough to fill a bitmap (one
+    /// paragraph in 32) are intersected word by word, which costs less than seeking in each
+    /// other's postings. Returns false when neither applies (nothing counted).
+    fn count_terms(&mut self, reader: &SegmentReader, terms: &[Term]) -> tantivy::Result<bool> {
+        if terms.is_empty() {
+            return Ok(false);
+        }
+        let mut lists = Vec::with_capacity(terms.len());
+        for term in terms {
+            let inverted = reader.inverted_index(term.field())?;
+            match inverted.read_block_postings(term, IndexRecordOption::Basic)? {
+                Some(postings) => lists.push(postings),
+                // A term missing from the segment: nothing here matches.
+                None => return Ok(true),
+            }
+        }
+        if let [postings] = lists.as_mut_slice() {
+            loop {
+                let docs = postings.docs();
+                if docs.is_empty() {
+                    break;
+                }
+                self.count_block(docs);
+                postings.advance();
+            }
+            return Ok(true);
+        }
+        let Some(bitmaps) = &self.bitmaps else {
+            return Ok(false);
+        };
+        let words = bitmaps.words();
+        let rarest = lists.iter().map(|p| p.doc_freq()).min().unwrap_or(0) as usize;
+        if rarest * 32 < reader.max_doc() as usize {
+            return Ok(false);
+        }
+        let mut all = vec![!0u64; words];
+        let mut one = vec![0u64; words];
+        for postings in &mut lists {
+            one.fill(0);
+            loop {
+                let docs = postings.docs();
+                if docs.is_empty() {
+                    break;
+                }
+                for &doc in docs {
+                    one[(doc / 64) as usize] |= 1 << (doc % 64);
+                }
+                postings.advance();
+            }
+            for (a, o) in all.iter_mut().zip(&one) {
+                *a &= o;
+            }
+        }
+        if self.marked.is_empty() {
+            self.marked = all;
+        } else {
+            for (m, a) in self.marked.iter_mut().zip(&all) {
+                *m |= a;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether a paragraph with this main score could reach the top hits whatever its kind.
+    #[inline]
+    fn may_rank_any_kind(&self, main: Score, bounds: &Bounds) -> bool {
+        self.worst_kept().is_none_or(|worst| {
+            let most = main + bounds.max_extra;
+            let best_possible = most.max(most * self.spec.footnote_weight);
+            best_possible + slack(worst, bounds.max_extra) >= worst
+        })
+    }
+
+    /// Adds the counts of the paragraphs marked in `marked`.
+    fn harvest_marked(&mut self) {
+        let Some(bitmaps) = self.bitmaps.take() else {
+            return;
+        };
+        if self.marked.is_empty() {
+            return;
+        }
+        let counts = bitmaps.count(&self.marked, &self.spec);
+        self.total += counts.total;
+        for (slot, n) in self.source_counts.iter_mut().zip(&counts.sources) {
+            *slot += n;
+        }
+        for (slot, n) in self.theme_counts.iter_mut().zip(&counts.themes) {
+            *slot += n;
+        }
+        for (i, n) in counts.years.iter().enumerate() {
+            let year = counts.year_min + i as u64;
+            if let Some(slot) = year
+                .checked_sub(self.year_min)
+                .and_then(|i| self.year_counts.get_mut(i as usize))
+            {
+                *slot += n;
+            }
+        }
     }
 
     /// The score with the paragraph's kind taken into account.
@@ -762,6 +932,7 @@ impl SegmentCollector for FolioSegmentCollector {
     }
 
     fn harvest(mut self) -> SegmentFound {
+        self.harvest_marked();
         if let Some(table) = self.table.take() {
             table.harvest(&mut self);
         }

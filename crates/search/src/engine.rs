@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::time::Instant;
 
 use arc_swap::ArcSwapOption;
@@ -12,8 +13,11 @@ use tantivy::query::{
     Bm25Weight, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Executor, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
+use crate::bitmaps::FacetBitmaps;
 use crate::collector::{Boosted, CollectSpec, FolioCollector, Found, Ranking};
 use crate::error::{Result, SearchError};
 use crate::filter::FilterExpr;
@@ -46,8 +50,32 @@ pub struct Engine {
     sources: HashMap<String, String>,
     /// What the numbers of the packed facet fields stand for.
     codes: Arc<FacetCodes>,
+    /// Bitmaps of the facet values per segment, for counting large match sets.
+    bitmaps: Arc<FacetBitmaps>,
     known_themes: HashSet<String>,
     documents: u64,
+    /// Searches running now.
+    in_flight: AtomicUsize,
+}
+
+/// One running search, counted in [`Engine::in_flight`] until dropped.
+struct InFlight<'a> {
+    counter: &'a AtomicUsize,
+    /// Other searches running when this one started.
+    others: usize,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a AtomicUsize) -> InFlight<'a> {
+        let others = counter.fetch_add(1, AtomicOrdering::Relaxed);
+        InFlight { counter, others }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, AtomicOrdering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -155,6 +183,7 @@ impl Engine {
                     info_path.display()
                 ))
             })?;
+        let searcher = reader.searcher();
         let mut engine = Engine {
             index,
             reader,
@@ -162,10 +191,12 @@ impl Engine {
             analyzer,
             options,
             build,
+            bitmaps: Arc::new(FacetBitmaps::build(&searcher, &info.facets)?),
             codes: Arc::new(info.facets),
             sources: HashMap::new(),
             known_themes: HashSet::new(),
             documents: 0,
+            in_flight: AtomicUsize::new(0),
         };
         engine.load_vocabulary()?;
         Ok(engine)
@@ -330,6 +361,7 @@ impl Engine {
             years: filters.year,
             footnote_weight: cfg.footnote_weight,
             codes: self.codes.clone(),
+            bitmaps: Some(self.bitmaps.clone()),
         };
         let searcher = self.reader.searcher();
         let any = req.match_mode == Some(MatchMode::Any);
@@ -496,7 +528,7 @@ impl Engine {
                 spec: spec.clone(),
                 ranking: Ranking::Complete,
             };
-            return Ok(searcher.search(query.as_ref(), &collector)?);
+            return self.run(searcher, query.as_ref(), &collector);
         }
         // Block-max WAND needs the main part as tantivy's own term query or intersection; then
         // facets are counted in a pass of their own, boosted paragraphs are ranked exactly, and
@@ -516,7 +548,24 @@ impl Engine {
             spec: spec.clone(),
             ranking,
         };
-        Ok(searcher.search(main.as_ref(), &collector)?)
+        self.run(searcher, main.as_ref(), &collector)
+    }
+
+    /// Runs a search on the index's search threads, or on the calling thread alone when other
+    /// searches are running: under load every core is busy with a search of its own, and
+    /// splitting one over threads then only adds hand-offs (the same work, more switches).
+    fn run(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        collector: &FolioCollector,
+    ) -> Result<Found> {
+        let running = InFlight::enter(&self.in_flight);
+        if running.others == 0 {
+            return Ok(searcher.search(query, collector)?);
+        }
+        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        Ok(searcher.search_with_executor(query, collector, &Executor::SingleThread, scoring)?)
     }
 
     /// BM25's inverse document frequency of a concept, taking its most common alternative (the
@@ -776,6 +825,11 @@ fn pruned_ranking(
     Ok(Ranking::Pruned {
         extras,
         count,
+        count_terms: if passes {
+            compiled.words.clone()
+        } else {
+            Vec::new()
+        },
         boosted,
     })
 }

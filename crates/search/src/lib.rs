@@ -7,6 +7,7 @@
 //! nothing of HTTP: the server and the CLI call [`Engine::search`] with a [`SearchRequest`].
 
 pub mod analyzer;
+pub mod bitmaps;
 pub mod collector;
 pub mod engine;
 pub mod error;
