@@ -19,6 +19,8 @@ use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
+use folio_corpus::Kind;
+
 use crate::collector::CollectSpec;
 use crate::schema::{FacetCodes, names};
 
@@ -101,11 +103,15 @@ impl SegmentBitmaps {
             return Ok(None);
         }
         let key_at = |doc: DocId| keys.first(doc).unwrap_or(0);
-        let (mut lo, mut hi) = (u64::MAX, 0);
-        for doc in 0..max_doc {
-            let year = FacetCodes::key_year(key_at(doc));
-            lo = lo.min(year);
-            hi = hi.max(year);
+        // The years packed in the keys are the years clamped to the key's width, so their range
+        // is the year column's range clamped the same way.
+        let year = ff.u64(names::YEAR)?;
+        let (lo, hi) = (
+            FacetCodes::key_year(FacetCodes::key(0, saturate(year.min_value()), Kind::Body)),
+            FacetCodes::key_year(FacetCodes::key(0, saturate(year.max_value()), Kind::Body)),
+        );
+        if hi < lo {
+            return Ok(None);
         }
         let sources = codes.sources.len();
         let years = (hi - lo + 1) as usize;
@@ -124,7 +130,10 @@ impl SegmentBitmaps {
             if source < sources {
                 row[source] |= bit;
             }
-            row[sources + (FacetCodes::key_year(key) - lo) as usize] |= bit;
+            let y = FacetCodes::key_year(key);
+            if (lo..=hi).contains(&y) {
+                row[sources + (y - lo) as usize] |= bit;
+            }
             let mut t = themes_col.first(doc).unwrap_or(0);
             while t != 0 {
                 let i = t.trailing_zeros() as usize;
@@ -216,4 +225,8 @@ impl SegmentBitmaps {
         }
         out
     }
+}
+
+fn saturate(year: u64) -> u32 {
+    u32::try_from(year).unwrap_or(u32::MAX)
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
+use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term};
@@ -516,6 +517,26 @@ fn matches_any(scorers: &mut [Box<dyn Scorer>], doc: DocId) -> bool {
     found
 }
 
+/// Sets the bits of `docs` in a bitmap of one bit per paragraph.
+#[inline]
+fn set_bits(bitmap: &mut [u64], docs: &[DocId]) {
+    for &doc in docs {
+        bitmap[(doc / 64) as usize] |= 1 << (doc % 64);
+    }
+}
+
+/// Calls `f` with each block of a term's postings (up to 128 doc ids, in order).
+fn for_each_block(postings: &mut BlockSegmentPostings, mut f: impl FnMut(&[DocId])) {
+    loop {
+        let docs = postings.docs();
+        if docs.is_empty() {
+            return;
+        }
+        f(docs);
+        postings.advance();
+    }
+}
+
 /// Room for float rounding when comparing bounds (sums are added up in different orders).
 fn slack(score: Score, max_extra: Score) -> Score {
     (score.abs() + max_extra) * 1e-4 + 1e-6
@@ -614,19 +635,8 @@ impl FolioSegmentCollector {
             // Counted; only paragraphs that could still reach the top have their facet fields
             // read, to check the filters and the kind's weight.
             for (&doc, &score) in docs.iter().zip(scores) {
-                if !self.may_rank_any_kind(score, bounds) {
-                    continue;
-                }
-                let key = self.keys.get(doc);
-                let bits = match (&self.theme_bits, self.spec.theme_mask) {
-                    (Some(column), Some(_)) => column.get(doc),
-                    _ => 0,
-                };
-                if self.passes(key, bits)
-                    && self.may_rank(key, score, bounds)
-                    && !matches_any(members, doc)
-                {
-                    self.rank(doc, key, score, bounds);
+                if self.may_rank_any_kind(score, bounds) && !matches_any(members, doc) {
+                    self.rank_passing(doc, score, bounds);
                 }
             }
             return;
@@ -707,9 +717,7 @@ impl FolioSegmentCollector {
         if self.marked.is_empty() {
             self.marked = vec![0; bitmaps.words()];
         }
-        for &doc in docs {
-            self.marked[(doc / 64) as usize] |= 1 << (doc % 64);
-        }
+        set_bits(&mut self.marked, docs);
         true
     }
 
@@ -732,14 +740,7 @@ impl FolioSegmentCollector {
             }
         }
         if let [postings] = lists.as_mut_slice() {
-            loop {
-                let docs = postings.docs();
-                if docs.is_empty() {
-                    break;
-                }
-                self.count_block(docs);
-                postings.advance();
-            }
+            for_each_block(postings, |docs| self.count_block(docs));
             return Ok(true);
         }
         let Some(bitmaps) = &self.bitmaps else {
@@ -754,16 +755,7 @@ impl FolioSegmentCollector {
         let mut one = vec![0u64; words];
         for postings in &mut lists {
             one.fill(0);
-            loop {
-                let docs = postings.docs();
-                if docs.is_empty() {
-                    break;
-                }
-                for &doc in docs {
-                    one[(doc / 64) as usize] |= 1 << (doc % 64);
-                }
-                postings.advance();
-            }
+            for_each_block(postings, |docs| set_bits(&mut one, docs));
             for (a, o) in all.iter_mut().zip(&one) {
                 *a &= o;
             }
@@ -781,11 +773,15 @@ impl FolioSegmentCollector {
     /// Whether a paragraph with this main score could reach the top hits whatever its kind.
     #[inline]
     fn may_rank_any_kind(&self, main: Score, bounds: &Bounds) -> bool {
-        self.worst_kept().is_none_or(|worst| {
-            let most = main + bounds.max_extra;
-            let best_possible = most.max(most * self.spec.footnote_weight);
-            best_possible + slack(worst, bounds.max_extra) >= worst
-        })
+        let most = main + bounds.max_extra;
+        self.may_reach(most.max(most * self.spec.footnote_weight), bounds)
+    }
+
+    /// Whether a paragraph whose score is at most `best_possible` could reach the top hits.
+    #[inline]
+    fn may_reach(&self, best_possible: Score, bounds: &Bounds) -> bool {
+        self.worst_kept()
+            .is_none_or(|worst| best_possible + slack(worst, bounds.max_extra) >= worst)
     }
 
     /// Adds the counts of the paragraphs marked in `marked`.
@@ -872,10 +868,7 @@ impl FolioSegmentCollector {
     /// Whether a paragraph with this main score could still reach the top hits.
     #[inline]
     fn may_rank(&self, key: u64, main: Score, bounds: &Bounds) -> bool {
-        self.worst_kept().is_none_or(|worst| {
-            let best_possible = self.weighted(key, main + bounds.max_extra);
-            best_possible + slack(worst, bounds.max_extra) >= worst
-        })
+        self.may_reach(self.weighted(key, main + bounds.max_extra), bounds)
     }
 
     /// Ranks a paragraph passing the filters, given its main score: the extras are scored only

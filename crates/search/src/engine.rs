@@ -250,6 +250,11 @@ impl Engine {
         self.documents
     }
 
+    /// Memory held by the facet bitmaps, in bytes (0 when no segment has them).
+    pub fn facet_bitmap_bytes(&self) -> usize {
+        self.bitmaps.bytes()
+    }
+
     pub fn paragraphs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

@@ -830,10 +830,19 @@ fn phrases_and_prefixes_match_exactly_the_paragraphs_whose_words_do() {
     }
 }
 
+/// Complete scoring counts facets paragraph by paragraph; pruned ranking counts dense blocks of
+/// matches with the facet bitmaps, so this compares the two ways of counting too.
 #[test]
 fn pruned_ranking_equals_complete_scoring() {
     let f = folio_testkit::bundled();
     let pruned = f.engine();
+    // One word per source, year and theme and 64 paragraphs per word, at least.
+    let words = pruned.paragraphs().div_ceil(64) as usize;
+    assert!(
+        pruned.facet_bitmap_bytes() >= words * 8 * 3,
+        "facet bitmaps not built: {} bytes",
+        pruned.facet_bitmap_bytes()
+    );
     let mut options = f.options.clone();
     options.config.pruning = false;
     let complete = Engine::open_current(&f.store, options).unwrap();
