@@ -134,6 +134,20 @@ enum Internal {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Sends a kept run's query mix to a running server at a concurrency, for profiling it.
+    #[command(hide = true)]
+    Load {
+        /// The kept temporary folder (for its queries).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The server's address (loopback only).
+        #[arg(long)]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        secs: u64,
+    },
     #[command(hide = true)]
     FtsBuild {
         #[arg(long)]
@@ -188,6 +202,27 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
                 threads: *threads,
             },
         ),
+        Internal::Load {
+            dir,
+            addr,
+            concurrency,
+            secs,
+        } => {
+            let queries: Vec<queries::Query> =
+                serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
+            let paths: Vec<String> = queries.iter().map(|q| q.http_path()).collect();
+            let load = http::load(*addr, &paths, *concurrency, Duration::from_secs(*secs));
+            println!(
+                "c={} {:.0} searches/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}",
+                load.concurrency,
+                load.per_sec,
+                load.latency.p50_ms,
+                load.latency.p99_ms,
+                load.errors,
+                load.requests
+            );
+            Ok(())
+        }
         Internal::FtsBuild { corpus, db } => {
             let report = fts::build(corpus, db)?;
             println!("{}", serde_json::to_string(&report)?);

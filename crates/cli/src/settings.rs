@@ -147,6 +147,11 @@ const ENV_VARS: &[EnvVar] = &[
         kind: ValueKind::Int,
     },
     EnvVar {
+        name: "FOLIO_SEARCH_WORKERS",
+        key: "server.search_workers",
+        kind: ValueKind::Int,
+    },
+    EnvVar {
         name: "FOLIO_RELOAD_SECS",
         key: "server.reload_secs",
         kind: ValueKind::Int,

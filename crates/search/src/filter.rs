@@ -6,12 +6,10 @@
 use std::ops::Bound;
 
 use tantivy::Term;
-use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, ExistsQuery, Occur, Query, RangeQuery, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 
-use crate::schema::{Fields, names};
+use crate::schema::Fields;
 
 /// A field that can be filtered on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,9 +75,12 @@ impl FilterExpr {
             ])),
             FilterExpr::Equals(field, value) => equals(fields, *field, value),
             FilterExpr::Range(field, lo, hi) => range(fields, *field, *lo, *hi),
-            FilterExpr::Exists(FilterField::Theme) => {
-                Box::new(ExistsQuery::new(names::THEMES.to_string(), false))
-            }
+            // A paragraph has themes when its theme bits are not all zero (the bits' fast field
+            // answers this without a column of theme strings).
+            FilterExpr::Exists(FilterField::Theme) => Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_u64(fields.theme_bits, 1)),
+                Bound::Unbounded,
+            )),
             FilterExpr::Exists(_) => Box::new(AllQuery),
             FilterExpr::Empty(FilterField::Theme) => {
                 FilterExpr::Not(Box::new(FilterExpr::Exists(FilterField::Theme))).to_query(fields)

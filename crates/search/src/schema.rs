@@ -4,14 +4,14 @@
 //! metadata, so that a hit needs no second lookup and facets count paragraphs directly.
 
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
 
 use crate::analyzer::{ANALYZER_NAME, TEXT_ANALYZER_NAME};
 
 /// Version of the schema and analysis; an index built with another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Field names, as constants so that every crate spells them the same way.
 pub mod names {
@@ -106,7 +106,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let stored_only = TextOptions::default().set_stored();
     let fields = Fields {
-        id: b.add_text_field(ID, STRING | STORED),
+        id: b.add_text_field(ID, stored_only.clone()),
         doc_id: b.add_text_field(DOC_ID, STRING | STORED),
         doc_key: b.add_u64_field(DOC_KEY, NumericOptions::default().set_fast()),
         facet_key: b.add_u64_field(FACET_KEY, NumericOptions::default().set_fast()),
@@ -132,7 +132,7 @@ pub fn build_schema() -> (Schema, Fields) {
                 .set_stored()
                 .set_fast(),
         ),
-        themes: b.add_text_field(THEMES, STRING | STORED | FAST),
+        themes: b.add_text_field(THEMES, STRING | STORED),
         doc_themes: b.add_text_field(DOC_THEMES, stored_only.clone()),
         date: b.add_text_field(DATE, stored_only.clone()),
         authors: b.add_text_field(AUTHORS, analyzed(true)),

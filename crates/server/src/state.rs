@@ -2,6 +2,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use folio_search::{Engine, IndexHandle};
+use tokio::sync::Semaphore;
 
 use crate::config::ServerConfig;
 use crate::error::ApiError;
@@ -15,12 +16,15 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     build_error: Arc<Mutex<Option<String>>>,
     pub started: Instant,
+    /// One permit per search allowed to run at once (`server.search_workers`).
+    searches: Arc<Semaphore>,
 }
 
 impl AppState {
     pub fn new(handle: Arc<IndexHandle>, config: ServerConfig) -> AppState {
         AppState {
             handle,
+            searches: Arc::new(Semaphore::new(config.search_permits())),
             config,
             metrics: Arc::new(Metrics::new()),
             build_error: Arc::new(Mutex::new(None)),
@@ -48,15 +52,30 @@ impl AppState {
             .ok_or_else(|| ApiError::NotReady(self.not_ready_reason()))
     }
 
-    /// Runs blocking engine work on the blocking thread pool, off the async workers.
+    /// Runs blocking engine work on the blocking thread pool, off the async workers, once one
+    /// of the search permits is free: requests beyond them wait here, costing no thread.
     pub async fn with_engine<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
     {
         let engine = self.engine()?;
-        tokio::task::spawn_blocking(move || f(&engine))
+        let permit = self
+            .searches
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))?
+            .map_err(|e| ApiError::Internal(format!("search permits closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&engine)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))?
+    }
+
+    /// Search permits free now (all of them when no search is running).
+    pub fn free_search_permits(&self) -> usize {
+        self.searches.available_permits()
     }
 }

@@ -603,6 +603,54 @@ async fn concurrent_searches_all_succeed() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_beyond_the_workers_wait_their_turn() {
+    let f = fixture();
+    let handle = Arc::new(IndexHandle::new(f.store.clone(), f.options.clone()));
+    handle.reload().unwrap();
+    let state = AppState::new(
+        handle,
+        ServerConfig {
+            search_workers: 1,
+            ..ServerConfig::default()
+        },
+    );
+    assert_eq!(state.free_search_permits(), 1);
+    // While one search holds the only permit, the next waits for it.
+    let running = state.clone();
+    let (started, release) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(std::sync::Barrier::new(2)),
+    );
+    let (s, r) = (started.clone(), release.clone());
+    let first = tokio::spawn(async move {
+        running
+            .with_engine(move |_| {
+                s.notify_one();
+                r.wait();
+                Ok(())
+            })
+            .await
+    });
+    started.notified().await;
+    assert_eq!(state.free_search_permits(), 0);
+    let app = folio_server::router(state.clone());
+    let second = tokio::spawn(async move { get(&app, "/search?q=markets").await.status });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!second.is_finished(), "a search ran without a permit");
+    tokio::task::spawn_blocking(move || release.wait())
+        .await
+        .unwrap();
+    first.await.unwrap().unwrap();
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
+    // Every permit is given back.
+    assert_eq!(state.free_search_permits(), 1);
+    assert!(
+        ServerConfig::default().search_permits() >= 1,
+        "0 means one per core"
+    );
+}
+
 #[tokio::test]
 async fn a_request_that_takes_too_long_is_answered_with_408() {
     use futures_util::StreamExt;
