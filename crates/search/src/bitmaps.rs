@@ -75,6 +75,9 @@ pub struct SegmentBitmaps {
     /// Words per paragraph word: `sources + years + themes`.
     stride: usize,
     bits: Vec<u64>,
+    /// Corpus order grows with the doc id (a segment written by one indexing thread; not one
+    /// merged from several): of two paragraphs with the same score, the one met first wins.
+    order_increasing: bool,
 }
 
 /// What the counting of one segment's matches adds to the facets.
@@ -120,6 +123,17 @@ impl SegmentBitmaps {
         if stride > MAX_VALUES {
             return Ok(None);
         }
+        let order: Column<u64> = ff.u64(names::ORDER)?;
+        let mut order_increasing = true;
+        let mut previous = None;
+        for doc in 0..max_doc {
+            let o = order.first(doc);
+            if o.is_none() || o <= previous {
+                order_increasing = false;
+                break;
+            }
+            previous = o;
+        }
         let words = (max_doc as usize).div_ceil(64);
         let mut bits = vec![0u64; words * stride];
         for doc in 0..max_doc {
@@ -150,7 +164,13 @@ impl SegmentBitmaps {
             year_min: lo,
             stride,
             bits,
+            order_increasing,
         }))
+    }
+
+    /// Whether corpus order grows with the doc id in this segment.
+    pub fn order_increasing(&self) -> bool {
+        self.order_increasing
     }
 
     /// Words of 64 paragraphs: the length of a bitmap of matches.

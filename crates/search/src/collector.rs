@@ -156,6 +156,14 @@ impl TopK {
         })
     }
 
+    /// The worst kept candidate, if the top is full.
+    fn worst(&self) -> Option<&Candidate> {
+        if self.heap.len() < self.k {
+            return None;
+        }
+        self.heap.peek().map(|w| &w.0)
+    }
+
     fn push(&mut self, c: Candidate) {
         if self.k == 0 {
             return;
@@ -265,6 +273,10 @@ pub struct FolioSegmentCollector {
     bitmaps: Option<Arc<SegmentBitmaps>>,
     /// Matches counted with the bitmaps, one bit each (allocated at the first dense block).
     marked: Vec<u64>,
+    /// Corpus order grows with the doc id here and hits are sorted by relevance: a paragraph
+    /// that only ties the worst kept hit cannot enter the top hits after it (see
+    /// [`Self::may_reach`]).
+    ties_lose: bool,
     total: u64,
     top: TopK,
     groups: Option<HashMap<u64, Candidate>>,
@@ -290,6 +302,13 @@ impl Collector for FolioCollector {
             0
         };
         let needs_themes = spec.count_theme || spec.theme_mask.is_some();
+        let bitmaps = spec
+            .bitmaps
+            .as_ref()
+            .and_then(|b| b.segment(reader.segment_id()));
+        let ties_lose = spec.sort == Sort::Relevance
+            && !spec.group
+            && bitmaps.as_ref().is_some_and(|b| b.order_increasing());
         Ok(FolioSegmentCollector {
             keys: FastU64::new(ff.u64(names::FACET_KEY)?),
             theme_bits: if needs_themes {
@@ -313,11 +332,9 @@ impl Collector for FolioCollector {
             table: Table::new(&spec, year_min, year_max),
             themes: ThemeCounter::default(),
             buffers: (vec![0; COUNT_BLOCK], vec![0; COUNT_BLOCK]),
-            bitmaps: spec
-                .bitmaps
-                .as_ref()
-                .and_then(|b| b.segment(reader.segment_id())),
+            bitmaps,
             marked: Vec::new(),
+            ties_lose,
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
             groups: spec.group.then(HashMap::new),
@@ -635,7 +652,7 @@ impl FolioSegmentCollector {
             // Counted; only paragraphs that could still reach the top have their facet fields
             // read, to check the filters and the kind's weight.
             for (&doc, &score) in docs.iter().zip(scores) {
-                if self.may_rank_any_kind(score, bounds) && !matches_any(members, doc) {
+                if self.may_rank_any_kind(doc, score, bounds) && !matches_any(members, doc) {
                     self.rank_passing(doc, score, bounds);
                 }
             }
@@ -651,7 +668,7 @@ impl FolioSegmentCollector {
         for i in 0..n {
             let (doc, key, score) = (docs[i], keys[i], scores[i]);
             if self.count(key, bits[i])
-                && self.may_rank(key, score, bounds)
+                && self.may_rank(doc, key, score, bounds)
                 && !matches_any(members, doc)
             {
                 self.rank(doc, key, score, bounds);
@@ -772,14 +789,27 @@ impl FolioSegmentCollector {
 
     /// Whether a paragraph with this main score could reach the top hits whatever its kind.
     #[inline]
-    fn may_rank_any_kind(&self, main: Score, bounds: &Bounds) -> bool {
+    fn may_rank_any_kind(&self, doc: DocId, main: Score, bounds: &Bounds) -> bool {
         let most = main + bounds.max_extra;
-        self.may_reach(most.max(most * self.spec.footnote_weight), bounds)
+        self.may_reach(doc, most.max(most * self.spec.footnote_weight), bounds)
     }
 
-    /// Whether a paragraph whose score is at most `best_possible` could reach the top hits.
+    /// Whether paragraph `doc`, whose score is at most `best_possible`, could reach the top hits.
+    ///
+    /// With extras, the bound leaves room for rounding. Without, a paragraph's score is its main
+    /// score times its kind's weight, computed as the bound computes it, so the comparison can be
+    /// exact; and where ties go to the paragraph met first ([`Self::ties_lose`]), one that only
+    /// ties the worst kept hit and comes after it cannot enter. This spares a match-everything
+    /// query of constant score (a prefix, an alternative) reading and offering each of its
+    /// paragraphs once the top hits are full.
     #[inline]
-    fn may_reach(&self, best_possible: Score, bounds: &Bounds) -> bool {
+    fn may_reach(&self, doc: DocId, best_possible: Score, bounds: &Bounds) -> bool {
+        if self.ties_lose && bounds.extras.is_empty() {
+            return self.top.worst().is_none_or(|worst| {
+                best_possible > worst.score
+                    || (best_possible == worst.score && doc < worst.address.doc_id)
+            });
+        }
         self.worst_kept()
             .is_none_or(|worst| best_possible + slack(worst, bounds.max_extra) >= worst)
     }
@@ -859,22 +889,19 @@ impl FolioSegmentCollector {
 
     /// The smallest score the top hits still take, if they are full.
     fn worst_kept(&self) -> Option<Score> {
-        if self.top.heap.len() < self.top.k {
-            return None;
-        }
-        self.top.heap.peek().map(|w| w.0.score)
+        self.top.worst().map(|w| w.score)
     }
 
     /// Whether a paragraph with this main score could still reach the top hits.
     #[inline]
-    fn may_rank(&self, key: u64, main: Score, bounds: &Bounds) -> bool {
-        self.may_reach(self.weighted(key, main + bounds.max_extra), bounds)
+    fn may_rank(&self, doc: DocId, key: u64, main: Score, bounds: &Bounds) -> bool {
+        self.may_reach(doc, self.weighted(key, main + bounds.max_extra), bounds)
     }
 
     /// Ranks a paragraph passing the filters, given its main score: the extras are scored only
     /// when the paragraph could reach the top with the most they can add.
     fn rank(&mut self, doc: DocId, key: u64, main: Score, bounds: &mut Bounds) {
-        if !self.may_rank(key, main, bounds) {
+        if !self.may_rank(doc, key, main, bounds) {
             return;
         }
         let mut score = main;
