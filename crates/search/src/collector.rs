@@ -21,6 +21,7 @@ use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, T
 
 use crate::bitmaps::{FacetBitmaps, SegmentBitmaps};
 use crate::model::{Sort, YearRange};
+use crate::query::TermRange;
 use crate::schema::{FacetCodes, names};
 
 /// A u64 fast field. Every paragraph has exactly one value of each, so the column is dense and
@@ -225,6 +226,13 @@ pub enum Ranking {
         count_terms: Vec<Term>,
         /// With `count`: boosts (title, section) ranked exactly in a pass of their own first.
         boosted: Option<Boosted>,
+        /// Without `count`: the main part is exactly this range of terms (a prefix), every
+        /// match scoring [`RANGE_SCORE`]. In a segment with facet bitmaps and no deletions its
+        /// postings go straight into the bitmap of matches, which counts them, and ranking
+        /// walks that bitmap and stops at the first paragraph that cannot enter the top, where
+        /// tantivy's scorer would first build a bitset of the same postings and then hand out
+        /// every match one by one.
+        count_range: Option<TermRange>,
     },
 }
 
@@ -361,6 +369,7 @@ impl Collector for FolioCollector {
             count,
             count_terms,
             boosted,
+            count_range,
         } = &self.ranking
         else {
             weight.for_each(reader, &mut |doc, score| {
@@ -404,6 +413,17 @@ impl Collector for FolioCollector {
             Ok(())
         };
         let Some(count) = count else {
+            if let Some(range) = count_range
+                && alive.is_none()
+                && seg.mark_range(reader, range)?
+            {
+                if seg.top.k > 0 {
+                    rank_boosted(&mut seg)?;
+                    let mut bounds = bounds()?;
+                    seg.rank_marked(RANGE_SCORE, &mut bounds, &mut members);
+                }
+                return Ok(seg.harvest());
+            }
             // One pass counts every match and ranks those that can still reach the top.
             if seg.top.k > 0 {
                 rank_boosted(&mut seg)?;
@@ -511,6 +531,9 @@ impl Collector for FolioCollector {
 
 /// Doc ids per batch of fast-field reads in the counting pass (tantivy's block size).
 const COUNT_BLOCK: usize = 64;
+
+/// The score tantivy's range query gives each match (a constant: the query's boost, 1).
+const RANGE_SCORE: Score = 1.0;
 
 /// What the pruned ranking needs besides the main score.
 struct Bounds {
@@ -785,6 +808,55 @@ impl FolioSegmentCollector {
             }
         }
         Ok(true)
+    }
+
+    /// Marks every paragraph holding a term of `range` (a segment without deletions) in the
+    /// bitmap of matches. Returns false when the segment has no facet bitmaps (nothing done).
+    fn mark_range(&mut self, reader: &SegmentReader, range: &TermRange) -> tantivy::Result<bool> {
+        let Some(bitmaps) = &self.bitmaps else {
+            return Ok(false);
+        };
+        if self.marked.is_empty() {
+            self.marked = vec![0; bitmaps.words()];
+        }
+        let inverted = reader.inverted_index(range.field)?;
+        let terms = inverted.terms().range().ge(range.from.as_bytes());
+        let mut stream = match &range.before {
+            Some(before) => terms.lt(before),
+            None => terms,
+        }
+        .into_stream()?;
+        while stream.advance() {
+            let mut postings = inverted
+                .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+            for_each_block(&mut postings, |docs| set_bits(&mut self.marked, docs));
+        }
+        Ok(true)
+    }
+
+    /// Ranks the paragraphs marked in the bitmap of matches, in doc order, all with the same
+    /// main score; stops at the first that cannot enter when no later one can either.
+    fn rank_marked(&mut self, main: Score, bounds: &mut Bounds, members: &mut [Box<dyn Scorer>]) {
+        // Exact scores and ties lost to earlier paragraphs: what fails now fails from here on.
+        let stop_at_first_miss = self.ties_lose && bounds.extras.is_empty();
+        let marked = std::mem::take(&mut self.marked);
+        'words: for (w, &word) in marked.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let doc = (w * 64) as DocId + bits.trailing_zeros();
+                bits &= bits - 1;
+                if !self.may_rank_any_kind(doc, main, bounds) {
+                    if stop_at_first_miss {
+                        break 'words;
+                    }
+                    continue;
+                }
+                if !matches_any(members, doc) {
+                    self.rank_passing(doc, main, bounds);
+                }
+            }
+        }
+        self.marked = marked;
     }
 
     /// Whether a paragraph with this main score could reach the top hits whatever its kind.

@@ -24,7 +24,7 @@ use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
 use crate::model::*;
 use crate::query::{
-    Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, analyze, parse, relaxable,
+    Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, TermRange, analyze, parse, relaxable,
 };
 use crate::schema::{FacetCodes, Fields, build_schema};
 use crate::store::{CurrentBuild, IndexStore};
@@ -548,7 +548,9 @@ impl Engine {
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
         let main = with_filters(compiled.main.box_clone());
-        let ranking = pruned_ranking(searcher, &compiled, main.as_ref(), passes, any)?;
+        // Filter expressions make the main part more than the range.
+        let range = compiled.range.clone().filter(|_| filters_parts.is_empty());
+        let ranking = pruned_ranking(searcher, &compiled, main.as_ref(), passes, any, range)?;
         let collector = FolioCollector {
             spec: spec.clone(),
             ranking,
@@ -784,6 +786,7 @@ fn pruned_ranking(
     main: &dyn Query,
     passes: bool,
     any: bool,
+    range: Option<TermRange>,
 ) -> Result<Ranking> {
     let scoring = EnableScoring::enabled_from_searcher(searcher);
     let unscored = EnableScoring::disabled_from_searcher(searcher);
@@ -835,6 +838,7 @@ fn pruned_ranking(
         } else {
             Vec::new()
         },
+        count_range: if passes { None } else { range },
         boosted,
     })
 }

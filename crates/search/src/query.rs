@@ -490,16 +490,8 @@ impl Compiler<'_> {
             } => {
                 let last = terms.last().expect("non-empty");
                 if terms.len() == 1 {
-                    let stem = folio_text::Analyzer::new().stem(last);
-                    // Usually the stem is a prefix of the word (`economi` of `economies`), and
-                    // then its pattern already matches every term the word's does.
-                    let patterns: Vec<&str> = if last.starts_with(stem.as_str()) {
-                        vec![stem.as_str()]
-                    } else {
-                        vec![last.as_str(), stem.as_str()]
-                    };
-                    let mut alts: Vec<(Occur, Box<dyn Query>)> = patterns
-                        .into_iter()
+                    let mut alts: Vec<(Occur, Box<dyn Query>)> = prefix_patterns(last)
+                        .iter()
                         .map(|p| (Occur::Should, prefix_query(field, p)))
                         .collect();
                     match alts.len() {
@@ -599,6 +591,7 @@ impl Compiler<'_> {
         // Whether every clause of `main` is one word, searched with frequencies.
         let mut all_words = !any;
         let mut words: Vec<Term> = Vec::new();
+        let mut required: Vec<&Concept> = Vec::new();
         for c in concepts {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
@@ -632,6 +625,7 @@ impl Compiler<'_> {
             } else {
                 all_words &= one_term.is_some();
                 words.extend(one_term);
+                required.push(c);
                 main.push((Occur::Must, q));
             }
         }
@@ -640,6 +634,26 @@ impl Compiler<'_> {
             all_words = false;
             main.push((Occur::Must, Box::new(AllQuery)));
         }
+        // One prefix with one pattern, alone: its matches can be read straight from the terms'
+        // postings (see `Ranking::Pruned::count_range`).
+        let range = match (main.as_slice(), required.as_slice()) {
+            ([(Occur::Must, _)], [c]) => match c.alts.as_slice() {
+                [
+                    (
+                        Target::Text,
+                        Unit::Terms {
+                            terms,
+                            prefix: true,
+                        },
+                    ),
+                ] if terms.len() == 1 => match prefix_patterns(&terms[0]).as_slice() {
+                    [p] => Some(TermRange::prefix(self.fields.text, p)),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
         // A lone required clause is searched as itself: every level of boolean query is a
         // virtual call per matching paragraph.
         let main: Box<dyn Query> = match main.as_slice() {
@@ -653,6 +667,7 @@ impl Compiler<'_> {
                 boosts,
                 prunable: false,
                 words,
+                range,
             };
         }
         // Proximity: consecutive query words found near each other add to the score.
@@ -730,6 +745,7 @@ impl Compiler<'_> {
             boosts,
             prunable: all_words,
             words,
+            range,
         }
     }
 }
@@ -751,6 +767,8 @@ pub struct Compiled {
     pub prunable: bool,
     /// The terms `main` requires (when `prunable`): words, or a phrase's one common gram.
     pub words: Vec<Term>,
+    /// `main` is exactly this range of terms (one prefix), every match scoring 1.
+    pub range: Option<TermRange>,
 }
 
 impl Compiled {
@@ -870,26 +888,66 @@ impl Scorer for PlusScorer {
     }
 }
 
-/// Every term starting with `prefix`, as the range of terms from it up to the first string
-/// after all its extensions: the same paragraphs and constant score as the pattern `prefix.*`,
-/// without compiling a regular expression into an automaton for every field of every query.
-fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
-    let mut upper = prefix.as_bytes().to_vec();
-    // The successor: the last byte that can grow grows, and what follows it goes.
-    while upper.last() == Some(&u8::MAX) {
-        upper.pop();
-    }
-    let upper = match upper.last_mut() {
-        Some(last) => {
-            *last += 1;
-            Bound::Excluded(Term::from_field_bytes(field, &upper))
+/// Every term of a field starting with a prefix: the range from the prefix up to the first
+/// string after all its extensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TermRange {
+    pub field: Field,
+    /// The prefix (included).
+    pub from: String,
+    /// The prefix's successor (excluded); `None`: every term from `from` on.
+    pub before: Option<Vec<u8>>,
+}
+
+impl TermRange {
+    pub fn prefix(field: Field, prefix: &str) -> TermRange {
+        let mut before = prefix.as_bytes().to_vec();
+        // The successor: the last byte that can grow grows, and what follows it goes.
+        while before.last() == Some(&u8::MAX) {
+            before.pop();
         }
-        None => Bound::Unbounded,
-    };
-    Box::new(InvertedIndexRangeQuery::new(
-        Bound::Included(Term::from_field_text(field, prefix)),
-        upper,
-    ))
+        let before = match before.last_mut() {
+            Some(last) => {
+                *last += 1;
+                Some(before)
+            }
+            None => None,
+        };
+        TermRange {
+            field,
+            from: prefix.to_string(),
+            before,
+        }
+    }
+
+    /// The range as a query: the same paragraphs and constant score (1) as the pattern
+    /// `prefix.*`, without compiling a regular expression into an automaton for every field of
+    /// every query.
+    pub fn query(&self) -> Box<dyn Query> {
+        Box::new(InvertedIndexRangeQuery::new(
+            Bound::Included(Term::from_field_text(self.field, &self.from)),
+            match &self.before {
+                Some(b) => Bound::Excluded(Term::from_field_bytes(self.field, b)),
+                None => Bound::Unbounded,
+            },
+        ))
+    }
+}
+
+/// The patterns a word's prefix search looks for: usually the stem is a prefix of the word
+/// (`economi` of `economies`), and then its pattern already matches every term the word's does.
+fn prefix_patterns(word: &str) -> Vec<String> {
+    let stem = folio_text::Analyzer::new().stem(word);
+    if word.starts_with(stem.as_str()) {
+        vec![stem]
+    } else {
+        vec![word.to_string(), stem]
+    }
+}
+
+/// Every term starting with `prefix`.
+fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
+    TermRange::prefix(field, prefix).query()
 }
 
 fn regex_escape(s: &str) -> String {
