@@ -463,6 +463,9 @@ fn child_command(program: &Path, cwd: &Path) -> Command {
     cmd
 }
 
+/// Times folio's and raw tantivy's indexing is measured at each size (the faster run counts).
+const INDEX_ROUNDS: usize = 2;
+
 /// Runs a child to completion, with stdout and stderr in files named after `name`.
 /// The figures of one index build: its child process's exit and wall time, what it reported,
 /// and the size of what it wrote.
@@ -753,61 +756,86 @@ fn measure_size(
     drop(generated);
     log.say(format!("{} queries derived", queries.len()));
 
-    // Indexing: folio.
-    log.say("indexing with folio");
-    let cmd = match folio {
-        Folio::Binary(p) => {
-            let mut c = child_command(p, dir);
-            c.arg("index")
-                .arg("--corpus")
-                .arg(&corpus_dir)
-                .arg("--index-dir")
-                .arg(&index_dir);
-            c
-        }
-        Folio::Embedded(p) => {
-            let mut c = child_command(p, dir);
-            c.arg("folio-index")
-                .arg("--corpus")
-                .arg(&corpus_dir)
-                .arg("--index-dir")
-                .arg(&index_dir);
-            c
+    // Indexing, folio and raw tantivy in turn, `index_rounds` times each: the machine is shared,
+    // and one slow run (a neighbour's burst) would decide the ratio; each side's faster run is
+    // reported.
+    let rounds = if cli.quick { 1 } else { INDEX_ROUNDS };
+    let mut folio_ix: Option<IndexFigures> = None;
+    let mut raw_ix: Option<IndexFigures> = None;
+    let faster = |best: &mut Option<IndexFigures>, run: IndexFigures| {
+        if best.as_ref().is_none_or(|b| run.wall_secs < b.wall_secs) {
+            *best = Some(run);
         }
     };
-    let (exit, wall, _) = run_child(cmd, dir, "folio-index")?;
+    for round in 1..=rounds {
+        log.say(format!("indexing with folio (round {round} of {rounds})"));
+        std::fs::remove_dir_all(&index_dir).ok();
+        let cmd = match folio {
+            Folio::Binary(p) => {
+                let mut c = child_command(p, dir);
+                c.arg("index")
+                    .arg("--corpus")
+                    .arg(&corpus_dir)
+                    .arg("--index-dir")
+                    .arg(&index_dir);
+                c
+            }
+            Folio::Embedded(p) => {
+                let mut c = child_command(p, dir);
+                c.arg("folio-index")
+                    .arg("--corpus")
+                    .arg(&corpus_dir)
+                    .arg("--index-dir")
+                    .arg(&index_dir);
+                c
+            }
+        };
+        let (exit, wall, _) = run_child(cmd, dir, "folio-index")?;
+        let store = folio_search::IndexStore::new(&index_dir);
+        let build = store.current()?.context("folio index made no build")?;
+        log.say(format!(
+            "folio: {} paragraphs in {wall:.1} s, peak {:.0} MB",
+            build.info.paragraphs,
+            exit.max_rss as f64 / 1e6
+        ));
+        faster(
+            &mut folio_ix,
+            index_figures(
+                &exit,
+                wall,
+                build.info.duration_ms as f64 / 1000.0,
+                build.info.paragraphs,
+                &build.path,
+            ),
+        );
+
+        log.say(format!("indexing with raw tantivy (round {round} of {rounds})"));
+        let mut cmd = child_command(&exe, dir);
+        cmd.arg("raw-index")
+            .arg("--corpus")
+            .arg(&corpus_dir)
+            .arg("--out")
+            .arg(&raw_dir);
+        let (exit, wall, out) = run_child(cmd, dir, "raw-index")?;
+        let rep: raw::BuildReport =
+            serde_json::from_str(out.trim()).context("raw tantivy's report")?;
+        log.say(format!(
+            "raw tantivy: {} paragraphs in {wall:.1} s, peak {:.0} MB",
+            rep.paragraphs,
+            exit.max_rss as f64 / 1e6
+        ));
+        faster(
+            &mut raw_ix,
+            index_figures(&exit, wall, rep.secs, rep.paragraphs, &raw_dir),
+        );
+        std::fs::remove_dir_all(&raw_dir).ok();
+    }
+    let (folio_ix, raw_ix) = (
+        folio_ix.context("no folio index round")?,
+        raw_ix.context("no raw tantivy round")?,
+    );
     let store = folio_search::IndexStore::new(&index_dir);
     let build = store.current()?.context("folio index made no build")?;
-    let folio_ix = index_figures(
-        &exit,
-        wall,
-        build.info.duration_ms as f64 / 1000.0,
-        build.info.paragraphs,
-        &build.path,
-    );
-    log.say(format!(
-        "folio: {} paragraphs in {wall:.1} s, peak {:.0} MB",
-        build.info.paragraphs,
-        exit.max_rss as f64 / 1e6
-    ));
-
-    // Indexing: raw tantivy.
-    log.say("indexing with raw tantivy");
-    let mut cmd = child_command(&exe, dir);
-    cmd.arg("raw-index")
-        .arg("--corpus")
-        .arg(&corpus_dir)
-        .arg("--out")
-        .arg(&raw_dir);
-    let (exit, wall, out) = run_child(cmd, dir, "raw-index")?;
-    let rep: raw::BuildReport = serde_json::from_str(out.trim()).context("raw tantivy's report")?;
-    let raw_ix = index_figures(&exit, wall, rep.secs, rep.paragraphs, &raw_dir);
-    log.say(format!(
-        "raw tantivy: {} paragraphs in {wall:.1} s, peak {:.0} MB",
-        rep.paragraphs,
-        exit.max_rss as f64 / 1e6
-    ));
-    std::fs::remove_dir_all(&raw_dir).ok();
 
     // Indexing: FTS5.
     log.say("building the FTS5 database");
