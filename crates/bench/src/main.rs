@@ -809,7 +809,9 @@ fn measure_size(
             ),
         );
 
-        log.say(format!("indexing with raw tantivy (round {round} of {rounds})"));
+        log.say(format!(
+            "indexing with raw tantivy (round {round} of {rounds})"
+        ));
         let mut cmd = child_command(&exe, dir);
         cmd.arg("raw-index")
             .arg("--corpus")
