@@ -551,6 +551,10 @@ fn serve_builds_on_first_start_answers_and_stops_gracefully() {
     stream
         .write_all(b"GET /search?q=Juche HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
+    // Let the server read the start of the request first: a connection it has read nothing
+    // from yet is idle, and idle connections are closed at once on shutdown (on a busy machine
+    // the signal could otherwise overtake the bytes).
+    std::thread::sleep(Duration::from_millis(300));
     let pid = server.child.id();
     Command::new("kill")
         .args(["-TERM", &pid.to_string()])
