@@ -770,26 +770,16 @@ fn measure_size(
     for round in 1..=rounds {
         log.say(format!("indexing with folio (round {round} of {rounds})"));
         std::fs::remove_dir_all(&index_dir).ok();
-        let cmd = match folio {
-            Folio::Binary(p) => {
-                let mut c = child_command(p, dir);
-                c.arg("index")
-                    .arg("--corpus")
-                    .arg(&corpus_dir)
-                    .arg("--index-dir")
-                    .arg(&index_dir);
-                c
-            }
-            Folio::Embedded(p) => {
-                let mut c = child_command(p, dir);
-                c.arg("folio-index")
-                    .arg("--corpus")
-                    .arg(&corpus_dir)
-                    .arg("--index-dir")
-                    .arg(&index_dir);
-                c
-            }
+        let (program, subcommand) = match folio {
+            Folio::Binary(p) => (p, "index"),
+            Folio::Embedded(p) => (p, "folio-index"),
         };
+        let mut cmd = child_command(program, dir);
+        cmd.arg(subcommand)
+            .arg("--corpus")
+            .arg(&corpus_dir)
+            .arg("--index-dir")
+            .arg(&index_dir);
         let (exit, wall, _) = run_child(cmd, dir, "folio-index")?;
         let store = folio_search::IndexStore::new(&index_dir);
         let build = store.current()?.context("folio index made no build")?;

@@ -2,6 +2,10 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+/// Most searches `server.search_workers` may allow at once: far beyond any core count, and
+/// small enough for the semaphore (which refuses more than `usize::MAX >> 3` permits).
+const MAX_SEARCH_WORKERS: usize = 4096;
+
 /// Settings of the HTTP server (`[server]` in `config/folio.toml`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -68,6 +72,11 @@ impl ServerConfig {
         }
         if self.concurrency_limit == 0 {
             return Err("server.concurrency_limit must be at least 1".to_string());
+        }
+        if self.search_workers > MAX_SEARCH_WORKERS {
+            return Err(format!(
+                "server.search_workers must be at most {MAX_SEARCH_WORKERS} (0: four per core)"
+            ));
         }
         for origin in &self.cors_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {

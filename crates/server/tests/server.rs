@@ -646,8 +646,19 @@ async fn searches_beyond_the_workers_wait_their_turn() {
     // Every permit is given back.
     assert_eq!(state.free_search_permits(), 1);
     assert!(
-        ServerConfig::default().search_permits() >= 1,
-        "0 means one per core"
+        ServerConfig::default().search_permits() >= 4,
+        "0 means four per core"
+    );
+    // An absurd number is refused with the key's name, not a panic at start.
+    let absurd = ServerConfig {
+        search_workers: 1 << 62,
+        ..ServerConfig::default()
+    };
+    assert!(
+        absurd
+            .validate()
+            .unwrap_err()
+            .contains("server.search_workers")
     );
 }
 
