@@ -113,7 +113,8 @@ pub struct EvidenceMatch {
 
 struct Evidence {
     phrase: String,
-    terms: Vec<String>,
+    /// Its terms, by their numbers in [`Tagger::term_ids`].
+    terms: Vec<u32>,
     weight: f32,
 }
 
@@ -132,10 +133,12 @@ pub struct Tagger {
     analyzer: Analyzer,
     themes: Vec<CompiledTheme>,
     max: usize,
-    /// Evidence by its last term: (theme, evidence) indexes. Matching is one pass over a
-    /// paragraph's tokens, looking back for the rest of a phrase.
-    /// Evidence by its last term; looked up for every word of every paragraph, hence Fx.
-    by_last: FxHashMap<String, Vec<(usize, usize)>>,
+    /// Every term of the evidence, numbered: a paragraph's words are looked up once, and a
+    /// phrase is then matched on numbers. Looked up for every word of every paragraph, hence Fx.
+    term_ids: FxHashMap<String, u32>,
+    /// Evidence by the number of its last term: (theme, evidence) indexes. Matching is one pass
+    /// over a paragraph's tokens, looking back for the rest of a phrase.
+    by_last: Vec<Vec<(usize, usize)>>,
     /// Terms in the longest piece of evidence.
     longest: usize,
 }
@@ -158,6 +161,7 @@ impl Tagger {
             return Err(TaxonomyError::TooMany(taxonomy.themes.len()));
         }
         let mut themes = Vec::new();
+        let mut term_ids: FxHashMap<String, u32> = FxHashMap::default();
         for (index, def) in taxonomy.themes.iter().enumerate() {
             let valid_id = !def.id.is_empty()
                 && def
@@ -196,6 +200,13 @@ impl Tagger {
                         phrase: phrase.clone(),
                     });
                 }
+                let terms: Vec<u32> = terms
+                    .into_iter()
+                    .map(|t| {
+                        let next = term_ids.len() as u32;
+                        *term_ids.entry(t).or_insert(next)
+                    })
+                    .collect();
                 evidence.push(Evidence {
                     phrase: phrase.clone(),
                     terms,
@@ -209,19 +220,20 @@ impl Tagger {
                 evidence,
             });
         }
-        let mut by_last: FxHashMap<String, Vec<(usize, usize)>> = FxHashMap::default();
+        let mut by_last: Vec<Vec<(usize, usize)>> = vec![Vec::new(); term_ids.len()];
         let mut longest = 1;
         for (t, theme) in themes.iter().enumerate() {
             for (e, ev) in theme.evidence.iter().enumerate() {
                 longest = longest.max(ev.terms.len());
-                let last = ev.terms.last().expect("evidence has terms").clone();
-                by_last.entry(last).or_default().push((t, e));
+                let last = *ev.terms.last().expect("evidence has terms");
+                by_last[last as usize].push((t, e));
             }
         }
         Ok(Tagger {
             analyzer,
             themes,
             max: taxonomy.max_per_paragraph,
+            term_ids,
             by_last,
             longest,
         })
@@ -240,14 +252,20 @@ impl Tagger {
     /// How often each piece of evidence occurs in `text`: (theme, evidence, occurrences).
     fn occurrences(&self, text: &str) -> Vec<(usize, usize, usize)> {
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
-        // The last `longest` terms, in a ring, to look back along a phrase.
-        let mut ring: Vec<String> = vec![String::new(); self.longest];
+        // The numbers of the last `longest` terms (`NONE` for words of no evidence), in a
+        // ring, to look back along a phrase.
+        const NONE: u32 = u32::MAX;
+        let mut ring: Vec<u32> = vec![NONE; self.longest];
         let mut seen = 0usize;
         let mut tokens = self.analyzer.tokens(text);
         while tokens.advance() {
-            let term = tokens.token().term.as_str();
-            if let Some(candidates) = self.by_last.get(term) {
-                for &(t, e) in candidates {
+            let id = self
+                .term_ids
+                .get(tokens.token().term.as_str())
+                .copied()
+                .unwrap_or(NONE);
+            if id != NONE {
+                for &(t, e) in &self.by_last[id as usize] {
                     let ev = &self.themes[t].evidence[e].terms;
                     let n = ev.len();
                     let matches = n - 1 <= seen
@@ -260,9 +278,7 @@ impl Tagger {
                     }
                 }
             }
-            let slot = &mut ring[seen % self.longest];
-            slot.clear();
-            slot.push_str(term);
+            ring[seen % self.longest] = id;
             seen += 1;
         }
         found

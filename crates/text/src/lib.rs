@@ -248,6 +248,17 @@ impl Tokens<'_> {
         }
         self.cursor = end;
         let raw = &text[start..end];
+        if plain && raw.len() <= RAW_BYTES {
+            // The common case: a short ASCII word, looked up as written.
+            let flags = plain_term(
+                &self.analyzer.stemmer,
+                raw,
+                &mut self.word,
+                &mut self.token.term,
+            );
+            self.set_span(start, end, flags, false);
+            return true;
+        }
         self.word.clear();
         fold_into(raw, &mut self.word);
         if self.word.is_empty() || self.word.len() > MAX_TERM_BYTES {
@@ -309,12 +320,14 @@ struct FrontSlot {
 }
 
 struct Stems {
+    raw: Box<[RawSlot]>,
     front: Box<[FrontSlot]>,
     all: StemCache,
 }
 
 thread_local! {
     static STEMS: RefCell<Stems> = RefCell::new(Stems {
+        raw: vec![RawSlot::default(); RAW_SLOTS].into_boxed_slice(),
         front: vec![FrontSlot::default(); FRONT_SLOTS].into_boxed_slice(),
         all: StemCache::default(),
     });
@@ -326,7 +339,7 @@ fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> WordFlags {
     use std::hash::Hasher;
     STEMS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let Stems { front, all } = &mut *cache;
+        let Stems { front, all, .. } = &mut *cache;
         let slot = (word.len() <= FRONT_BYTES).then(|| {
             let mut h = rustc_hash::FxHasher::default();
             h.write(word.as_bytes());
@@ -374,6 +387,82 @@ fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> WordFlags {
         }
         flags
     })
+}
+
+/// ASCII words of letters and digits of at most this many bytes are looked up as written, before
+/// folding, in a direct-mapped table in front of the stem cache ([`RawSlot`]).
+const RAW_BYTES: usize = 16;
+const RAW_SLOTS: usize = 8192;
+
+/// A word as written (`The`, `economy`, `1990s`) and its term, both inline: a hit costs one
+/// multiply and two compares, with no folding, no hashing of bytes and no call to compare them.
+/// Word frequencies are Zipfian, so most tokens of prose hit.
+#[derive(Clone, Copy, Default)]
+struct RawSlot {
+    /// The word's bytes, little-endian, zero-padded; all zero when the slot is empty (no word is
+    /// empty).
+    key: [u64; 2],
+    term: [u8; RAW_BYTES],
+    term_len: u8,
+    flags: WordFlags,
+}
+
+/// The key of a word of at most [`RAW_BYTES`] bytes.
+#[inline]
+fn raw_key(word: &[u8]) -> [u64; 2] {
+    let mut buf = [0u8; RAW_BYTES];
+    buf[..word.len()].copy_from_slice(word);
+    let (lo, hi) = buf.split_at(8);
+    [
+        u64::from_le_bytes(lo.try_into().expect("8 bytes")),
+        u64::from_le_bytes(hi.try_into().expect("8 bytes")),
+    ]
+}
+
+#[inline]
+fn raw_slot(key: [u64; 2]) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = (key[0] ^ key[1].wrapping_mul(K).rotate_left(29)).wrapping_mul(K);
+    (h >> (64 - RAW_SLOTS.trailing_zeros())) as usize
+}
+
+/// Appends the term of `raw`, an ASCII word of letters and digits of at most [`RAW_BYTES`] bytes,
+/// to `out`; `word` is scratch space for its folded form.
+fn plain_term(stemmer: &Stemmer, raw: &str, word: &mut String, out: &mut String) -> WordFlags {
+    let key = raw_key(raw.as_bytes());
+    let slot = raw_slot(key);
+    out.clear();
+    let hit = STEMS.with(|cache| {
+        let cache = cache.borrow();
+        let s = &cache.raw[slot];
+        (s.key == key).then(|| {
+            // Terms are whole ASCII strings.
+            out.push_str(std::str::from_utf8(&s.term[..usize::from(s.term_len)]).unwrap_or(""));
+            s.flags
+        })
+    });
+    if let Some(flags) = hit {
+        return flags;
+    }
+    word.clear();
+    fold_into(raw, word);
+    // Stop words are all lowercase ASCII, so other words need no check.
+    let flags = if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        stem_into(stemmer, word, out)
+    } else {
+        out.push_str(word);
+        WordFlags::default()
+    };
+    if out.len() <= RAW_BYTES {
+        STEMS.with(|cache| {
+            let s = &mut cache.borrow_mut().raw[slot];
+            s.key = key;
+            s.term[..out.len()].copy_from_slice(out.as_bytes());
+            s.term_len = out.len() as u8;
+            s.flags = flags;
+        });
+    }
+    flags
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -815,5 +904,57 @@ mod tests {
         let a = Analyzer::new();
         assert_eq!(a.fold("Trad"), "trad");
         assert_eq!(a.fold("Yŏn'gu"), "yongu");
+    }
+
+    #[test]
+    fn words_looked_up_as_written_get_the_terms_of_the_full_analysis() {
+        let a = Analyzer::new();
+        let stemmer = Stemmer::create(Algorithm::English);
+        // Mixed case, digits, stop words, exactly 16 and 17 bytes, and enough distinct words to
+        // make slots of the table collide.
+        let mut words: Vec<String> = [
+            "The",
+            "THE",
+            "the",
+            "Economies",
+            "economy",
+            "1990s",
+            "Kim",
+            "trading",
+            "sixteenbyteswords",
+            "sixteenbyteword",
+            "Sixteenbyteword",
+            "Which",
+            "of",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+        // Each special word again right away (a hit), then many others, then again.
+        let specials = words.clone();
+        words.extend(specials.iter().cloned());
+        words.extend((0..20_000).map(|i| format!("w{i}ord")));
+        words.extend(specials);
+        let expected = |w: &str| {
+            let folded = fold(w);
+            if folded.bytes().all(|b| b.is_ascii_lowercase()) {
+                (stemmer.stem(&folded).into_owned(), is_stopword(&folded))
+            } else {
+                (folded, false)
+            }
+        };
+        let text = words.join(" ");
+        for pass in 0..3 {
+            let tokens = a.analyze(&text);
+            assert_eq!(tokens.len(), words.len(), "pass {pass}");
+            for (t, w) in tokens.iter().zip(&words) {
+                assert_eq!(
+                    (t.term.clone(), t.stopword),
+                    expected(w),
+                    "pass {pass}: {w}"
+                );
+                assert_eq!(t.common, is_common_term(&t.term), "pass {pass}: {w}");
+            }
+        }
     }
 }
