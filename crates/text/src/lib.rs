@@ -252,7 +252,8 @@ impl Tokens<'_> {
             // The common case: a short ASCII word, looked up as written.
             let flags = plain_term(
                 &self.analyzer.stemmer,
-                raw,
+                text,
+                (start, end),
                 &mut self.word,
                 &mut self.token.term,
             );
@@ -407,16 +408,28 @@ struct RawSlot {
     flags: WordFlags,
 }
 
-/// The key of a word of at most [`RAW_BYTES`] bytes.
+/// The key of the word of `len` bytes (at most [`RAW_BYTES`]) at `start` of `text`: two loads
+/// and two masks where the text goes on long enough (copying the word into a buffer first made
+/// the loads wait for the copy).
 #[inline]
-fn raw_key(word: &[u8]) -> [u64; 2] {
-    let mut buf = [0u8; RAW_BYTES];
-    buf[..word.len()].copy_from_slice(word);
-    let (lo, hi) = buf.split_at(8);
-    [
-        u64::from_le_bytes(lo.try_into().expect("8 bytes")),
-        u64::from_le_bytes(hi.try_into().expect("8 bytes")),
-    ]
+fn raw_key(text: &[u8], start: usize, len: usize) -> [u64; 2] {
+    let mask = |n: usize| if n >= 8 { !0 } else { (1u64 << (8 * n)) - 1 };
+    match text.get(start..start + RAW_BYTES) {
+        Some(b) => {
+            let (lo, hi) = b.split_at(8);
+            [
+                u64::from_le_bytes(lo.try_into().expect("8 bytes")) & mask(len),
+                u64::from_le_bytes(hi.try_into().expect("8 bytes")) & mask(len.saturating_sub(8)),
+            ]
+        }
+        None => {
+            let mut key = [0u64; 2];
+            for (i, &b) in text[start..start + len].iter().enumerate() {
+                key[i / 8] |= u64::from(b) << (8 * (i % 8));
+            }
+            key
+        }
+    }
 }
 
 #[inline]
@@ -426,10 +439,17 @@ fn raw_slot(key: [u64; 2]) -> usize {
     (h >> (64 - RAW_SLOTS.trailing_zeros())) as usize
 }
 
-/// Appends the term of `raw`, an ASCII word of letters and digits of at most [`RAW_BYTES`] bytes,
-/// to `out`; `word` is scratch space for its folded form.
-fn plain_term(stemmer: &Stemmer, raw: &str, word: &mut String, out: &mut String) -> WordFlags {
-    let key = raw_key(raw.as_bytes());
+/// Appends the term of the word `text[start..end]`, ASCII letters and digits, at most
+/// [`RAW_BYTES`] bytes, to `out`; `word` is scratch space for its folded form.
+fn plain_term(
+    stemmer: &Stemmer,
+    text: &str,
+    (start, end): (usize, usize),
+    word: &mut String,
+    out: &mut String,
+) -> WordFlags {
+    let raw = &text[start..end];
+    let key = raw_key(text.as_bytes(), start, raw.len());
     let slot = raw_slot(key);
     out.clear();
     let hit = STEMS.with(|cache| {
