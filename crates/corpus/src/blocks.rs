@@ -49,7 +49,7 @@ pub fn collapse_whitespace(s: &str) -> String {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}') {
+    for word in s.split(is_space) {
         if !word.is_empty() {
             if !out.is_empty() {
                 out.push(' ');
@@ -60,22 +60,39 @@ pub fn collapse_whitespace(s: &str) -> String {
     out
 }
 
-/// Whether `s` is ASCII with single spaces between words and none around them: most paragraphs
-/// of a cleaned corpus, which then need no splitting.
+/// What [`collapse_whitespace`] collapses: Unicode white space and the invisible spaces that
+/// captures leave behind.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}'
+}
+
+/// Whether `s` has single ASCII spaces between words and none around them: most paragraphs of a
+/// cleaned corpus, which then need no splitting. ASCII is checked byte by byte; only characters
+/// beyond it (quotation marks, dashes, Hangul) are decoded.
 fn is_collapsed(s: &str) -> bool {
     let b = s.as_bytes();
     if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
         return false;
     }
     let mut prev_space = false;
-    for &c in b {
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
         match c {
             b' ' if prev_space => return false,
             b' ' => prev_space = true,
             b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
-            0x80.. => return false,
+            0x80.. => {
+                let ch = s[i..].chars().next().unwrap_or(' ');
+                if is_space(ch) {
+                    return false;
+                }
+                prev_space = false;
+                i += ch.len_utf8();
+                continue;
+            }
             _ => prev_space = false,
         }
+        i += 1;
     }
     true
 }
@@ -779,5 +796,27 @@ mod tests {
         assert_eq!(meta["date"], "2022-03-01");
         assert_eq!(meta["title"], "T");
         assert_eq!(meta["language"], "en");
+    }
+
+    #[test]
+    fn whitespace_collapses_in_any_script() {
+        let cases = [
+            (
+                "자립적 민족경제 — “quoted” text",
+                "자립적 민족경제 — “quoted” text",
+            ),
+            ("a\u{a0}b", "a b"),
+            ("a \u{2003}b", "a b"),
+            ("\u{feff}x", "x"),
+            ("x\u{3000}", "x"),
+            ("Kyŏngje\u{200b}Yŏn'gu", "Kyŏngje Yŏn'gu"),
+            ("one  two", "one two"),
+            (" one", "one"),
+            ("one\ttwo\nthree", "one two three"),
+            ("", ""),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(collapse_whitespace(input), expected, "{input:?}");
+        }
     }
 }

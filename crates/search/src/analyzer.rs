@@ -51,20 +51,22 @@ pub struct FolioTokenStream<'a> {
     gram_due: bool,
     /// The previous word: its term, position, start and whether it forms grams.
     prev: String,
+    /// Where the next gram is built.
+    gram: String,
     prev_position: Option<u32>,
     prev_from: usize,
     prev_common: bool,
 }
 
 impl FolioTokenStream<'_> {
-    /// Makes the current word the previous one.
+    /// Makes the current word (whose term is in `self.token.text`) the previous one.
     fn shift(&mut self) {
         let t = self.inner.token();
-        self.prev.clear();
-        self.prev.push_str(&t.term);
         self.prev_position = (!t.cjk).then_some(t.position);
         self.prev_from = t.from;
         self.prev_common = t.common;
+        self.prev.clear();
+        self.prev.push_str(&self.token.text);
     }
 }
 
@@ -78,6 +80,7 @@ impl Tokenizer for FolioTokenizer {
             grams: self.grams,
             gram_due: false,
             prev: String::new(),
+            gram: String::new(),
             prev_position: None,
             prev_from: 0,
             prev_common: false,
@@ -89,12 +92,19 @@ impl TokenStream for FolioTokenStream<'_> {
     fn advance(&mut self) -> bool {
         if self.gram_due {
             self.gram_due = false;
+            // The word's term is still the token's text: build the gram beside it, make the
+            // word the previous one, and hand the gram out, moving buffers rather than bytes.
+            folio_text::gram_into(&self.prev, &self.token.text, &mut self.gram);
             let t = self.inner.token();
-            folio_text::gram_into(&self.prev, &t.term, &mut self.token.text);
+            let (to, position, from, common) = (t.to, t.position, t.from, t.common);
             self.token.offset_from = self.prev_from;
-            self.token.offset_to = t.to;
+            self.token.offset_to = to;
             self.token.position = self.prev_position.unwrap_or(0) as usize;
-            self.shift();
+            std::mem::swap(&mut self.prev, &mut self.token.text);
+            std::mem::swap(&mut self.token.text, &mut self.gram);
+            self.prev_position = Some(position);
+            self.prev_from = from;
+            self.prev_common = common;
             return true;
         }
         if !self.inner.advance() {
@@ -106,12 +116,12 @@ impl TokenStream for FolioTokenStream<'_> {
                 && (t.common || self.prev_common)
                 && self.prev_position.is_some_and(|p| p + 1 == t.position);
         }
-        self.token.text.clear();
-        self.token.text.push_str(&t.term);
         self.token.offset_from = t.from;
         self.token.offset_to = t.to;
         self.token.position = t.position as usize;
         self.token.position_length = 1;
+        // The analyzer writes each term into a cleared buffer: take its buffer, give it ours.
+        std::mem::swap(&mut self.token.text, &mut self.inner.token_mut().term);
         if self.grams && !self.gram_due {
             self.shift();
         }
@@ -167,5 +177,47 @@ mod tests {
         let expected: Vec<(String, usize)> =
             expected.iter().map(|(t, p)| (t.to_string(), *p)).collect();
         assert_eq!(tokens, expected);
+    }
+
+    /// The stream moves buffers between the analyzer, the token and the grams; whatever it
+    /// hands out must equal what the analyzer's own tokens spell.
+    #[test]
+    fn the_stream_spells_the_analyzers_tokens_and_their_grams() {
+        let text = "The library of the Workers' Party of Korea is in a state of flux: Kim Jong-un, \
+                    자립적민족경제와 the 1990s, and of A Tale of Two Cities in the end; or that \
+                    Kyo'ngje Yo'ngu of the DPRK. The the the of of 국 to ABC-DEF.";
+        let analyzer = Analyzer::new();
+        let mut expected = Vec::new();
+        let mut prev: Option<folio_text::Token> = None;
+        for t in analyzer.analyze(text) {
+            expected.push((t.term.clone(), t.position as usize, t.from, t.to));
+            if let Some(p) = &prev
+                && !t.cjk
+                && !p.cjk
+                && p.position + 1 == t.position
+                && (p.common || t.common)
+            {
+                let mut gram = String::new();
+                folio_text::gram_into(&p.term, &t.term, &mut gram);
+                expected.push((gram, p.position as usize, p.from, t.to));
+            }
+            prev = Some(t);
+        }
+        for _ in 0..2 {
+            let mut t = FolioTokenizer::with_grams(analyzer.clone());
+            let mut stream = t.token_stream(text);
+            let mut got = Vec::new();
+            while stream.advance() {
+                let tok = stream.token();
+                got.push((
+                    tok.text.clone(),
+                    tok.position,
+                    tok.offset_from,
+                    tok.offset_to,
+                ));
+            }
+            assert_eq!(got, expected);
+        }
+        assert!(expected.iter().any(|(t, ..)| t == "\u{1}of the"));
     }
 }

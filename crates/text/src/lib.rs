@@ -351,7 +351,7 @@ fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> WordFlags {
             let f = &front[i];
             if usize::from(f.word_len) == word.len() && &f.word[..word.len()] == word.as_bytes() {
                 // Stems are whole ASCII strings.
-                out.push_str(std::str::from_utf8(&f.stem[..usize::from(f.stem_len)]).unwrap_or(""));
+                push_ascii(out, &f.stem[..usize::from(f.stem_len)]);
                 return f.flags;
             }
         }
@@ -408,6 +408,13 @@ struct RawSlot {
     flags: WordFlags,
 }
 
+/// Appends a term kept in a table slot: ASCII (copied from a whole ASCII string), so each byte is
+/// a `char`; validating it as UTF-8 instead cost more than the rest of a hit.
+#[inline]
+fn push_ascii(out: &mut String, term: &[u8]) {
+    out.extend(term.iter().map(|&b| char::from(b)));
+}
+
 /// The key of the word of `len` bytes (at most [`RAW_BYTES`]) at `start` of `text`: two loads
 /// and two masks where the text goes on long enough (copying the word into a buffer first made
 /// the loads wait for the copy).
@@ -456,8 +463,7 @@ fn plain_term(
         let cache = cache.borrow();
         let s = &cache.raw[slot];
         (s.key == key).then(|| {
-            // Terms are whole ASCII strings.
-            out.push_str(std::str::from_utf8(&s.term[..usize::from(s.term_len)]).unwrap_or(""));
+            push_ascii(out, &s.term[..usize::from(s.term_len)]);
             s.flags
         })
     });
