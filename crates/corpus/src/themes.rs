@@ -9,7 +9,10 @@
 
 use rustc_hash::FxHashMap;
 
-use folio_text::Analyzer;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use folio_text::{Analyzer, RawKey};
 use serde::{Deserialize, Serialize};
 
 /// The theme taxonomy, as written in `themes.toml`.
@@ -141,7 +144,28 @@ pub struct Tagger {
     by_last: Vec<Vec<(usize, usize)>>,
     /// Terms in the longest piece of evidence.
     longest: usize,
+    /// Tells this tagger's words apart from another's in the per-thread table of words.
+    instance: u64,
 }
+
+/// Slots of the per-thread table of words a tagger has met.
+const WORD_SLOTS: usize = 8192;
+
+/// A word as written and its evidence term's number ([`NO_TERM`] when it is no evidence).
+type WordSlot = (RawKey, u32);
+
+/// The number of a word that is no evidence.
+const NO_TERM: u32 = u32::MAX;
+
+thread_local! {
+    /// Short plain words this thread's tagger has met, as written, with their evidence term's
+    /// number: most words of a paragraph are then found without being analyzed (stemmed and
+    /// looked up by term), which halved the tagger's work. Belongs to one tagger at a time.
+    static WORDS: RefCell<(u64, Vec<WordSlot>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+/// Numbers taggers for [`Tagger::instance`]; 0 is none.
+static INSTANCES: AtomicU64 = AtomicU64::new(1);
 
 impl std::fmt::Debug for Tagger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -236,6 +260,7 @@ impl Tagger {
             term_ids,
             by_last,
             longest,
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -252,19 +277,20 @@ impl Tagger {
     /// How often each piece of evidence occurs in `text`: (theme, evidence, occurrences).
     fn occurrences(&self, text: &str) -> Vec<(usize, usize, usize)> {
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
-        // The numbers of the last `longest` terms (`NONE` for words of no evidence), in a
+        // The numbers of the last `longest` terms (`NO_TERM` for words of no evidence), in a
         // ring, to look back along a phrase.
-        const NONE: u32 = u32::MAX;
-        let mut ring: Vec<u32> = vec![NONE; self.longest];
+        let mut ring: Vec<u32> = vec![NO_TERM; self.longest];
         let mut seen = 0usize;
-        let mut tokens = self.analyzer.tokens(text);
+        let mut tokens = self.analyzer.word_keys(text);
         while tokens.advance() {
-            let id = self
-                .term_ids
-                .get(tokens.token().term.as_str())
-                .copied()
-                .unwrap_or(NONE);
-            if id != NONE {
+            let id = match tokens.raw_key() {
+                Some(key) => {
+                    let t = tokens.token();
+                    self.word_id(key, &text[t.from..t.to])
+                }
+                None => self.term_id(&tokens.token().term),
+            };
+            if id != NO_TERM {
                 for &(t, e) in &self.by_last[id as usize] {
                     let ev = &self.themes[t].evidence[e].terms;
                     let n = ev.len();
@@ -282,6 +308,33 @@ impl Tagger {
             seen += 1;
         }
         found
+    }
+
+    /// The evidence number of a term.
+    fn term_id(&self, term: &str) -> u32 {
+        self.term_ids.get(term).copied().unwrap_or(NO_TERM)
+    }
+
+    /// The evidence number of a short plain word, `key` being `word` as written.
+    fn word_id(&self, key: RawKey, word: &str) -> u32 {
+        let slot = (key.hash() >> (64 - WORD_SLOTS.trailing_zeros())) as usize;
+        let known = WORDS.with(|words| {
+            let mut words = words.borrow_mut();
+            if words.0 != self.instance {
+                *words = (
+                    self.instance,
+                    vec![(RawKey::default(), NO_TERM); WORD_SLOTS],
+                );
+            }
+            let (k, id) = words.1[slot];
+            (k == key).then_some(id)
+        });
+        if let Some(id) = known {
+            return id;
+        }
+        let id = self.term_id(&self.analyzer.term_of_word(word));
+        WORDS.with(|words| words.borrow_mut().1[slot] = (key, id));
+        id
     }
 
     /// The themes of a paragraph: the strongest evidence-backed ones plus the document's, in the
@@ -471,5 +524,42 @@ evidence = { "sanctions" = 2.5 }
         )
         .unwrap();
         assert!(Tagger::new(&t, Analyzer::new()).is_err());
+    }
+
+    /// Words are remembered per thread by their spelling; a second tagger on the same thread
+    /// must not see the first one's evidence numbers, and a word met again must score the same.
+    #[test]
+    fn words_remembered_per_tagger() {
+        let trade = tagger();
+        let other = Tagger::new(
+            &Taxonomy::from_toml(
+                r#"
+[[theme]]
+id = "energy"
+label = "Energy"
+description = "Energy"
+evidence = { "coal" = 3.0, "power plants" = 3.0, "Kyŏngje" = 3.0 }
+"#,
+            )
+            .unwrap(),
+            Analyzer::new(),
+        )
+        .unwrap();
+        let text =
+            "Coal exports: Trading companies expanded foreign trade; POWER plants, Kyo'ngje.";
+        for _ in 0..3 {
+            assert_eq!(trade.tag(text, &[]), vec!["foreign-trade"]);
+            assert_eq!(other.tag(text, &[]), vec!["energy"]);
+            let explained = other.explain(text, &[]);
+            let found: Vec<(&str, usize)> = explained[0]
+                .evidence
+                .iter()
+                .map(|e| (e.phrase.as_str(), e.occurrences))
+                .collect();
+            assert_eq!(
+                found,
+                vec![("Kyŏngje", 1), ("coal", 1), ("power plants", 1)]
+            );
+        }
     }
 }

@@ -89,6 +89,30 @@ impl Analyzer {
             next_position: 0,
             token: Token::default(),
             word: String::new(),
+            keys_only: false,
+            key: None,
+        }
+    }
+
+    /// Like [`Analyzer::tokens`], but a short ASCII word of letters and digits is not analyzed:
+    /// its token has an empty term and [`Tokens::raw_key`] says which word it is. For callers that
+    /// keep their own table of words (the theme tagger, which only asks whether a word is
+    /// evidence) and analyze a word with [`Analyzer::term_of_word`] the first time they meet it.
+    pub fn word_keys<'a>(&'a self, text: &'a str) -> Tokens<'a> {
+        Tokens {
+            keys_only: true,
+            ..self.tokens(text)
+        }
+    }
+
+    /// The term of one word, as [`Analyzer::tokens`] would give it (empty when the word gives no
+    /// token).
+    pub fn term_of_word(&self, word: &str) -> String {
+        let mut tokens = self.tokens(word);
+        if tokens.advance() {
+            std::mem::take(&mut tokens.token.term)
+        } else {
+            String::new()
         }
     }
 
@@ -137,6 +161,23 @@ pub struct Tokens<'a> {
     next_position: u32,
     token: Token,
     word: String,
+    /// Short plain words are reported by key, not analyzed ([`Analyzer::word_keys`]).
+    keys_only: bool,
+    /// The key of the current token's word, when it was not analyzed.
+    key: Option<RawKey>,
+}
+
+/// A short ASCII word of letters and digits, as written: equal keys are equal words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RawKey([u64; 2]);
+
+impl RawKey {
+    /// A hash of the word, for direct-mapped tables: take its top bits.
+    #[inline]
+    pub fn hash(self) -> u64 {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        (self.0[0] ^ self.0[1].wrapping_mul(K).rotate_left(29)).wrapping_mul(K)
+    }
 }
 
 impl Tokens<'_> {
@@ -164,6 +205,12 @@ impl Tokens<'_> {
     /// The current token; valid after `advance` returned true.
     pub fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// With [`Analyzer::word_keys`]: the key of the current token's word when it was not
+    /// analyzed (its term is then empty; the word is `text[from..to]`).
+    pub fn raw_key(&self) -> Option<RawKey> {
+        self.key
     }
 
     /// The current token, mutable: tantivy's token stream hands it out this way.
@@ -224,6 +271,7 @@ impl Tokens<'_> {
         }
         let (from, to) = (self.run[i], self.run[i + width]);
         self.run_next += 1;
+        self.key = None;
         self.token.term.clear();
         self.token.term.push_str(&self.text[from..to]);
         self.set_span(from, to, WordFlags::default(), true);
@@ -248,6 +296,13 @@ impl Tokens<'_> {
         }
         self.cursor = end;
         let raw = &text[start..end];
+        self.key = None;
+        if plain && raw.len() <= RAW_BYTES && self.keys_only {
+            self.key = Some(RawKey(raw_key(text.as_bytes(), start, raw.len())));
+            self.token.term.clear();
+            self.set_span(start, end, WordFlags::default(), false);
+            return true;
+        }
         if plain && raw.len() <= RAW_BYTES {
             // The common case: a short ASCII word, looked up as written.
             let flags = plain_term(
@@ -441,9 +496,7 @@ fn raw_key(text: &[u8], start: usize, len: usize) -> [u64; 2] {
 
 #[inline]
 fn raw_slot(key: [u64; 2]) -> usize {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let h = (key[0] ^ key[1].wrapping_mul(K).rotate_left(29)).wrapping_mul(K);
-    (h >> (64 - RAW_SLOTS.trailing_zeros())) as usize
+    (RawKey(key).hash() >> (64 - RAW_SLOTS.trailing_zeros())) as usize
 }
 
 /// Appends the term of the word `text[start..end]`, ASCII letters and digits, at most
