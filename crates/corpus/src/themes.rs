@@ -317,7 +317,7 @@ impl Tagger {
 
     /// The evidence number of a short plain word, `key` being `word` as written.
     fn word_id(&self, key: RawKey, word: &str) -> u32 {
-        let slot = (key.hash() >> (64 - WORD_SLOTS.trailing_zeros())) as usize;
+        let slot = key.slot(WORD_SLOTS);
         let known = WORDS.with(|words| {
             let mut words = words.borrow_mut();
             if words.0 != self.instance {

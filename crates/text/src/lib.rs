@@ -172,11 +172,14 @@ pub struct Tokens<'a> {
 pub struct RawKey([u64; 2]);
 
 impl RawKey {
-    /// A hash of the word, for direct-mapped tables: take its top bits.
+    /// The word's slot in a direct-mapped table of `slots` slots (a power of two).
     #[inline]
-    pub fn hash(self) -> u64 {
+    pub fn slot(self, slots: usize) -> usize {
+        debug_assert!(slots.is_power_of_two() && slots > 1);
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        (self.0[0] ^ self.0[1].wrapping_mul(K).rotate_left(29)).wrapping_mul(K)
+        let hash = (self.0[0] ^ self.0[1].wrapping_mul(K).rotate_left(29)).wrapping_mul(K);
+        // The multiply mixes into the top bits.
+        (hash >> (64 - slots.trailing_zeros())) as usize
     }
 }
 
@@ -321,13 +324,7 @@ impl Tokens<'_> {
             return false;
         }
         self.token.term.clear();
-        // Stop words are all lowercase ASCII, so other words need no check.
-        let flags = if self.word.bytes().all(|b| b.is_ascii_lowercase()) {
-            stem_into(&self.analyzer.stemmer, &self.word, &mut self.token.term)
-        } else {
-            self.token.term.push_str(&self.word);
-            WordFlags::default()
-        };
+        let flags = term_of_folded(&self.analyzer.stemmer, &self.word, &mut self.token.term);
         self.set_span(start, end, flags, false);
         true
     }
@@ -445,6 +442,18 @@ fn stem_into(stemmer: &Stemmer, word: &str, out: &mut String) -> WordFlags {
     })
 }
 
+/// Appends the term of a folded word to `out`: its stem when it is lowercase letters, itself
+/// otherwise (numbers, words with digits, other scripts).
+fn term_of_folded(stemmer: &Stemmer, word: &str, out: &mut String) -> WordFlags {
+    // Stop words are all lowercase ASCII, so other words need no check.
+    if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        stem_into(stemmer, word, out)
+    } else {
+        out.push_str(word);
+        WordFlags::default()
+    }
+}
+
 /// ASCII words of letters and digits of at most this many bytes are looked up as written, before
 /// folding, in a direct-mapped table in front of the stem cache ([`RawSlot`]).
 const RAW_BYTES: usize = 16;
@@ -494,11 +503,6 @@ fn raw_key(text: &[u8], start: usize, len: usize) -> [u64; 2] {
     }
 }
 
-#[inline]
-fn raw_slot(key: [u64; 2]) -> usize {
-    (RawKey(key).hash() >> (64 - RAW_SLOTS.trailing_zeros())) as usize
-}
-
 /// Appends the term of the word `text[start..end]`, ASCII letters and digits, at most
 /// [`RAW_BYTES`] bytes, to `out`; `word` is scratch space for its folded form.
 fn plain_term(
@@ -510,7 +514,7 @@ fn plain_term(
 ) -> WordFlags {
     let raw = &text[start..end];
     let key = raw_key(text.as_bytes(), start, raw.len());
-    let slot = raw_slot(key);
+    let slot = RawKey(key).slot(RAW_SLOTS);
     out.clear();
     let hit = STEMS.with(|cache| {
         let cache = cache.borrow();
@@ -525,13 +529,7 @@ fn plain_term(
     }
     word.clear();
     fold_into(raw, word);
-    // Stop words are all lowercase ASCII, so other words need no check.
-    let flags = if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        stem_into(stemmer, word, out)
-    } else {
-        out.push_str(word);
-        WordFlags::default()
-    };
+    let flags = term_of_folded(stemmer, word, out);
     if out.len() <= RAW_BYTES {
         STEMS.with(|cache| {
             let s = &mut cache.borrow_mut().raw[slot];
