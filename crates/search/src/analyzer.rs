@@ -220,4 +220,36 @@ mod tests {
         }
         assert!(expected.iter().any(|(t, ..)| t == "\u{1}of the"));
     }
+
+    /// A phrase query looks for the grams `phrase_grams` spells: each must be one the stream
+    /// indexed at that place, or a phrase beside a Hangul run would find nothing.
+    #[test]
+    fn every_gram_a_phrase_looks_for_is_indexed() {
+        let text = "The library of the Workers' Party of Korea; the 자립적민족경제와 of 국 to ABC-DEF \
+                    and 1990s, or the Korean peninsula is in a state of flux.";
+        let analyzer = Analyzer::new();
+        let mut t = FolioTokenizer::with_grams(analyzer.clone());
+        let mut stream = t.token_stream(text);
+        let mut indexed = std::collections::HashSet::new();
+        while stream.advance() {
+            let tok = stream.token();
+            indexed.insert((tok.text.clone(), tok.position));
+        }
+        let words = analyzer.analyze(text);
+        let mut grams = 0;
+        for len in 2..=4 {
+            for w in words.windows(len) {
+                let terms: Vec<String> = w.iter().map(|t| t.term.clone()).collect();
+                for (at, term) in folio_text::phrase_grams(&terms).into_iter().flatten() {
+                    let position = w[0].position as usize + at;
+                    assert!(
+                        indexed.contains(&(term.clone(), position)),
+                        "{term:?} at {position} for {terms:?}"
+                    );
+                    grams += term.starts_with(folio_text::GRAM_MARK) as usize;
+                }
+            }
+        }
+        assert!(grams > 20, "{grams}");
+    }
 }

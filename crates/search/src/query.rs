@@ -469,19 +469,25 @@ impl Compiler<'_> {
                 terms,
                 prefix: false,
             } => {
-                let grams = self.grams(field, terms);
-                let mut terms: Vec<Term> = grams
-                    .as_deref()
-                    .unwrap_or(terms)
-                    .iter()
-                    .map(|t| Term::from_field_text(field, t))
-                    .collect();
-                match terms.len() {
+                let Some(mut grams) = self.grams(field, terms) else {
+                    return Box::new(PhraseQuery::new(
+                        terms
+                            .iter()
+                            .map(|t| Term::from_field_text(field, t))
+                            .collect(),
+                    ));
+                };
+                match grams.len() {
                     1 => Box::new(TermQuery::new(
-                        terms.pop().expect("one term"),
+                        Term::from_field_text(field, &grams.pop().expect("one gram").1),
                         IndexRecordOption::WithFreqs,
                     )),
-                    _ => Box::new(PhraseQuery::new(terms)),
+                    _ => Box::new(PhraseQuery::new_with_offset(
+                        grams
+                            .iter()
+                            .map(|(at, t)| (*at, Term::from_field_text(field, t)))
+                            .collect(),
+                    )),
                 }
             }
             Unit::Terms {
@@ -510,13 +516,21 @@ impl Compiler<'_> {
         }
     }
 
-    /// A phrase of the text as its common grams (see [`folio_text::phrase_grams`]): the same
-    /// paragraphs, without reading the positions of the most frequent words. Only the text is
-    /// indexed with grams.
-    fn grams(&self, field: Field, terms: &[String]) -> Option<Vec<String>> {
+    /// A phrase of the text as its common grams and the words they leave, with their offsets
+    /// (see [`folio_text::phrase_grams`]): the same paragraphs, without reading the positions
+    /// of the most frequent words. Only the text is indexed with grams.
+    fn grams(&self, field: Field, terms: &[String]) -> Option<Vec<(usize, String)>> {
         (field == self.fields.text)
             .then(|| folio_text::phrase_grams(terms))
             .flatten()
+    }
+
+    /// The terms a phrase's score is made of: its grams and remaining words, or its words.
+    fn phrase_terms(&self, field: Field, terms: &[String]) -> Vec<String> {
+        match self.grams(field, terms) {
+            Some(grams) => grams.into_iter().map(|(_, t)| t).collect(),
+            None => terms.to_vec(),
+        }
     }
 
     /// The query of one concept, restricted to alternatives on `only` (all targets if None).
@@ -541,7 +555,7 @@ impl Compiler<'_> {
             Unit::Terms {
                 terms,
                 prefix: false,
-            } => (self.max_score)(field, self.grams(field, terms).as_deref().unwrap_or(terms)),
+            } => (self.max_score)(field, &self.phrase_terms(field, terms)),
             Unit::Terms {
                 terms,
                 prefix: true,
@@ -603,7 +617,9 @@ impl Compiler<'_> {
                     match terms.as_slice() {
                         [word] => Some(Term::from_field_text(self.fields.text, word)),
                         _ => match self.grams(self.fields.text, terms).as_deref() {
-                            Some([gram]) => Some(Term::from_field_text(self.fields.text, gram)),
+                            Some([(_, gram)]) => {
+                                Some(Term::from_field_text(self.fields.text, gram))
+                            }
                             _ => None,
                         },
                     }

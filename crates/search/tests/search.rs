@@ -778,8 +778,8 @@ fn all_ids(engine: &Engine, q: &str) -> std::collections::BTreeSet<String> {
 
 #[test]
 fn phrases_and_prefixes_match_exactly_the_paragraphs_whose_words_do() {
-    // Such phrases are searched on common grams, not on the words' positions: check them
-    // against the paragraphs' own words.
+    // Such phrases are searched on common grams (and the words no gram covers), not on the
+    // common words' positions: check them against the paragraphs' own words.
     let engine = bundled();
     let analyzer = folio_text::Analyzer::new();
     let mut r = req("");
@@ -815,6 +815,9 @@ fn phrases_and_prefixes_match_exactly_the_paragraphs_whose_words_do() {
         "and the",
         "Workers' Party of Korea",
         "to be",
+        // A gram and a word no gram covers, at their offsets.
+        "the North Korean economy",
+        "the Korean peninsula",
     ] {
         let words = analyzer.terms(phrase);
         found += check(&format!("\"{phrase}\""), &|terms| {

@@ -677,9 +677,11 @@ pub fn is_common_term(term: &str) -> bool {
 /// The terms of [`is_common_term`] (these words are their own stems).
 const COMMON_TERMS: &[&str] = &["a", "and", "in", "is", "of", "or", "that", "the", "to"];
 
-/// Whether two consecutive terms are indexed together as a common gram.
+/// Whether two consecutive terms are indexed together as a common gram: one of them is a
+/// common word and neither is a piece of a Hangul or CJK run.
 pub fn is_gram(first: &str, second: &str) -> bool {
-    is_common_term(first) || is_common_term(second)
+    let cjk = |t: &str| t.chars().next().is_some_and(is_cjk);
+    (is_common_term(first) || is_common_term(second)) && !cjk(first) && !cjk(second)
 }
 
 /// Marks a common gram: no word holds it, so a query for a word never finds a gram, and as the
@@ -695,22 +697,28 @@ pub fn gram_into(first: &str, second: &str, out: &mut String) {
     out.push_str(second);
 }
 
-/// The common grams that spell a phrase of terms, one per consecutive pair, or None when a
-/// pair is not a gram (then the phrase is searched on its words' positions).
-pub fn phrase_grams(terms: &[String]) -> Option<Vec<String>> {
-    if terms.len() < 2 {
-        return None;
+/// The terms that find a phrase, with their offsets in it: a gram for each consecutive pair
+/// that is one, and each word that no gram covers as itself (the same paragraphs as the words'
+/// own positions, without reading where the most frequent words occur). None when no pair is
+/// a gram (then the phrase is searched on its words).
+pub fn phrase_grams(terms: &[String]) -> Option<Vec<(usize, String)>> {
+    let mut out = Vec::with_capacity(terms.len());
+    let mut has_gram = false;
+    // The word at `i` is covered when a gram starts at it or ends at it.
+    let mut ends_gram = false;
+    for (i, term) in terms.iter().enumerate() {
+        let starts_gram = terms.get(i + 1).is_some_and(|next| is_gram(term, next));
+        if starts_gram {
+            let mut g = String::new();
+            gram_into(term, &terms[i + 1], &mut g);
+            out.push((i, g));
+            has_gram = true;
+        } else if !ends_gram {
+            out.push((i, term.clone()));
+        }
+        ends_gram = starts_gram;
     }
-    terms
-        .windows(2)
-        .map(|w| {
-            is_gram(&w[0], &w[1]).then(|| {
-                let mut g = String::new();
-                gram_into(&w[0], &w[1], &mut g);
-                g
-            })
-        })
-        .collect()
+    has_gram.then_some(out)
 }
 
 /// Sorted, so that lookup is a binary search.
@@ -854,18 +862,34 @@ mod tests {
     #[test]
     fn common_grams_spell_phrases_of_frequent_words() {
         let a = Analyzer::new();
+        let grams = |q: &str| -> Option<Vec<(usize, String)>> { phrase_grams(&a.terms(q)) };
+        let spelled = |v: &[(usize, &str)]| -> Option<Vec<(usize, String)>> {
+            Some(v.iter().map(|(i, t)| (*i, t.to_string())).collect())
+        };
         assert_eq!(
-            phrase_grams(&a.terms("version of the library")),
-            Some(vec![
-                "\u{1}version of".into(),
-                "\u{1}of the".into(),
-                "\u{1}the librari".into()
+            grams("version of the library"),
+            spelled(&[
+                (0, "\u{1}version of"),
+                (1, "\u{1}of the"),
+                (2, "\u{1}the librari")
             ])
         );
+        // A word that no gram covers is searched as itself, at its offset.
+        assert_eq!(
+            grams("the Korean peninsula"),
+            spelled(&[(0, "\u{1}the korean"), (2, "peninsula")])
+        );
+        assert_eq!(
+            grams("economic policy of"),
+            spelled(&[(0, "econom"), (1, "\u{1}polici of")])
+        );
+        assert_eq!(grams("to be"), spelled(&[(0, "\u{1}to be")]));
+        // A common word beside a Hangul piece forms no gram (the index has none).
+        assert_eq!(grams("the 자립"), None);
         let stemmer = Stemmer::create(Algorithm::English);
         assert!(COMMON_TERMS.iter().all(|w| stemmer.stem(w) == *w));
-        assert_eq!(phrase_grams(&a.terms("economic policy of")), None);
-        assert_eq!(phrase_grams(&a.terms("the")), None);
+        assert_eq!(grams("economic policy"), None);
+        assert_eq!(grams("the"), None);
     }
 
     #[test]
