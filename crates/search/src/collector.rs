@@ -20,9 +20,10 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::bitmaps::{FacetBitmaps, SegmentBitmaps};
+use crate::columns::{FastColumns, SegmentColumns};
 use crate::model::{Sort, YearRange};
 use crate::query::TermRange;
-use crate::schema::{FacetCodes, names};
+use crate::schema::FacetCodes;
 
 /// A u64 fast field. Every paragraph has exactly one value of each, so the column is dense and
 /// a paragraph's row is its doc id: reading the values directly skips the row lookup that
@@ -83,6 +84,8 @@ pub struct CollectSpec {
     pub codes: Arc<FacetCodes>,
     /// Bitmaps of the facet values, for counting large match sets (see [`crate::bitmaps`]).
     pub bitmaps: Option<Arc<FacetBitmaps>>,
+    /// The fast fields opened when the index was (see [`crate::columns`]); `None`: open them.
+    pub columns: Option<Arc<FastColumns>>,
 }
 
 /// A hit candidate with its sort key.
@@ -300,9 +303,11 @@ impl Collector for FolioCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<FolioSegmentCollector> {
         let spec = self.spec.clone();
-        let ff = reader.fast_fields();
-        let year = ff.u64(names::YEAR)?;
-        let (year_min, year_max) = (year.min_value(), year.max_value());
+        let columns = match &spec.columns {
+            Some(kept) => kept.segment(reader)?,
+            None => Arc::new(SegmentColumns::open(reader)?),
+        };
+        let (year_min, year_max) = (columns.year.min_value(), columns.year.max_value());
         let year_slots = if spec.count_year && year_max >= year_min && year_max - year_min < 100_000
         {
             (year_max - year_min + 1) as usize
@@ -318,14 +323,10 @@ impl Collector for FolioCollector {
             && !spec.group
             && bitmaps.as_ref().is_some_and(|b| b.order_increasing());
         Ok(FolioSegmentCollector {
-            keys: FastU64::new(ff.u64(names::FACET_KEY)?),
-            theme_bits: if needs_themes {
-                Some(FastU64::new(ff.u64(names::THEME_BITS)?))
-            } else {
-                None
-            },
-            order: FastU64::new(ff.u64(names::ORDER)?),
-            doc_key: FastU64::new(ff.u64(names::DOC_KEY)?),
+            keys: FastU64::new(columns.facet_key.clone()),
+            theme_bits: needs_themes.then(|| FastU64::new(columns.theme_bits.clone())),
+            order: FastU64::new(columns.order.clone()),
+            doc_key: FastU64::new(columns.doc_key.clone()),
             source_counts: vec![
                 0;
                 if spec.count_source {

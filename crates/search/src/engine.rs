@@ -1,5 +1,6 @@
 //! The engine: an open index and everything needed to answer searches on it.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +11,8 @@ use arc_swap::ArcSwapOption;
 use folio_text::Analyzer;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{
-    Bm25Weight, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery,
+    Bm25StatisticsProvider, Bm25Weight, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
@@ -19,14 +21,17 @@ use tantivy::{
 
 use crate::bitmaps::FacetBitmaps;
 use crate::collector::{Boosted, CollectSpec, FolioCollector, Found, Ranking};
+use crate::columns::FastColumns;
 use crate::error::{Result, SearchError};
 use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
 use crate::model::*;
 use crate::query::{
-    Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, TermRange, analyze, parse, relaxable,
+    AnyOfQuery, Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, TermRange, analyze,
+    parse, relaxable,
 };
 use crate::schema::{FacetCodes, Fields, build_schema};
+use crate::stats::SearchStats;
 use crate::store::{CurrentBuild, IndexStore};
 
 /// What an engine needs besides the index.
@@ -52,6 +57,7 @@ pub struct Engine {
     codes: Arc<FacetCodes>,
     /// Bitmaps of the facet values per segment, for counting large match sets.
     bitmaps: Arc<FacetBitmaps>,
+    columns: Arc<FastColumns>,
     known_themes: HashSet<String>,
     documents: u64,
     /// Searches running now.
@@ -192,6 +198,7 @@ impl Engine {
             options,
             build,
             bitmaps: Arc::new(FacetBitmaps::build(&searcher, &info.facets)?),
+            columns: Arc::new(FastColumns::open(&searcher)?),
             codes: Arc::new(info.facets),
             sources: HashMap::new(),
             known_themes: HashSet::new(),
@@ -367,6 +374,7 @@ impl Engine {
             footnote_weight: cfg.footnote_weight,
             codes: self.codes.clone(),
             bitmaps: Some(self.bitmaps.clone()),
+            columns: Some(self.columns.clone()),
         };
         let searcher = self.reader.searcher();
         let any = req.match_mode == Some(MatchMode::Any);
@@ -467,13 +475,25 @@ impl Engine {
         filter: Option<&FilterExpr>,
         spec: &CollectSpec,
     ) -> Result<Found> {
-        let idf = |c: &Concept| self.idf(searcher, c);
+        let stats = SearchStats::new(searcher);
+        let idf = |c: &Concept| self.idf(searcher, &stats, c);
+        // Bounds ask for the same words on the same fields several times (each concept, each
+        // of its fields, the proximity pairs); a BM25 weight fills a table of 256 norms.
+        let bounds: RefCell<HashMap<(tantivy::schema::Field, Vec<String>), f32>> =
+            RefCell::default();
         let max_score = |field: tantivy::schema::Field, words: &[String]| {
+            let key = (field, words.to_vec());
+            if let Some(bound) = bounds.borrow().get(&key) {
+                return *bound;
+            }
             let terms: Vec<Term> = words
                 .iter()
                 .map(|w| Term::from_field_text(field, w))
                 .collect();
-            Bm25Weight::for_terms(searcher, &terms).map_or(f32::INFINITY, |w| w.max_score())
+            let bound =
+                Bm25Weight::for_terms(&stats, &terms).map_or(f32::INFINITY, |w| w.max_score());
+            bounds.borrow_mut().insert(key, bound);
+            bound
         };
         let compiler = Compiler {
             fields: &self.fields,
@@ -533,7 +553,7 @@ impl Engine {
                 spec: spec.clone(),
                 ranking: Ranking::Complete,
             };
-            return self.run(searcher, query.as_ref(), &collector);
+            return self.run(searcher, &stats, query.as_ref(), &collector);
         }
         // Block-max WAND needs the main part as tantivy's own term query or intersection; then
         // facets are counted in a pass of their own, boosted paragraphs are ranked exactly, and
@@ -542,7 +562,7 @@ impl Engine {
         // paragraphs, the passes are faster from about 0.5% of the paragraphs up.
         let n = searcher.num_docs().max(1) as f64;
         let expected = compiled.words.iter().fold(n, |size, t| {
-            size * searcher.doc_freq(t).unwrap_or(0) as f64 / n
+            size * stats.doc_freq(t).unwrap_or(0) as f64 / n
         });
         let passes = compiled.prunable
             && filters_parts.is_empty()
@@ -550,12 +570,20 @@ impl Engine {
         let main = with_filters(compiled.main.box_clone());
         // Filter expressions make the main part more than the range.
         let range = compiled.range.clone().filter(|_| filters_parts.is_empty());
-        let ranking = pruned_ranking(searcher, &compiled, main.as_ref(), passes, any, range)?;
+        let ranking = pruned_ranking(
+            searcher,
+            &stats,
+            &compiled,
+            main.as_ref(),
+            passes,
+            any,
+            range,
+        )?;
         let collector = FolioCollector {
             spec: spec.clone(),
             ranking,
         };
-        self.run(searcher, main.as_ref(), &collector)
+        self.run(searcher, &stats, main.as_ref(), &collector)
     }
 
     /// Runs a search on the index's search threads, or on the calling thread alone when other
@@ -564,23 +592,24 @@ impl Engine {
     fn run(
         &self,
         searcher: &Searcher,
+        stats: &SearchStats<'_>,
         query: &dyn Query,
         collector: &FolioCollector,
     ) -> Result<Found> {
         let running = InFlight::enter(&self.in_flight);
         if running.others == 0 {
-            return Ok(searcher.search(query, collector)?);
+            return Ok(searcher.search_with_statistics_provider(query, collector, stats)?);
         }
-        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
         Ok(searcher.search_with_executor(query, collector, &Executor::SingleThread, scoring)?)
     }
 
     /// BM25's inverse document frequency of a concept, taking its most common alternative (the
     /// alternatives are ORed) and, in a phrase, its rarest word (a phrase is at most as common).
-    fn idf(&self, searcher: &Searcher, concept: &Concept) -> f32 {
+    fn idf(&self, searcher: &Searcher, stats: &SearchStats<'_>, concept: &Concept) -> f32 {
         let n = searcher.num_docs() as f32;
         let df = |t: &str| {
-            searcher
+            stats
                 .doc_freq(&Term::from_field_text(self.fields.text, t))
                 .unwrap_or(0) as f32
         };
@@ -782,13 +811,14 @@ impl QueryHighlighter<'_> {
 /// demand, and with `passes` a counting pass of its own.
 fn pruned_ranking(
     searcher: &Searcher,
+    stats: &SearchStats<'_>,
     compiled: &Compiled,
     main: &dyn Query,
     passes: bool,
     any: bool,
     range: Option<TermRange>,
 ) -> Result<Ranking> {
-    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
     let unscored = EnableScoring::disabled_from_searcher(searcher);
     // A small intersection of words, or the union of `match=any`, costs less to score on
     // demand than to go over twice (measured); patterns and phrases gain from ranking their
@@ -805,16 +835,11 @@ fn pruned_ranking(
     }
     let mut boosted = None;
     if boosts_first && !compiled.boosts.is_empty() {
-        let any_boost = BooleanQuery::new(
-            compiled
-                .boosts
-                .iter()
-                .map(|(q, _)| (Occur::Should, q.box_clone()))
-                .collect(),
-        );
+        let any_boost =
+            AnyOfQuery::boxed(compiled.boosts.iter().map(|(q, _)| q.box_clone()).collect());
         let ranked = BooleanQuery::new(vec![
             (Occur::Must, main.box_clone()),
-            (Occur::Must, Box::new(any_boost)),
+            (Occur::Must, any_boost),
         ]);
         let mut members = Vec::with_capacity(compiled.boosts.len());
         for (q, _) in &compiled.boosts {

@@ -40,15 +40,55 @@ pub struct Marked {
     pub bytes: Vec<[usize; 2]>,
 }
 
+/// A token as far as phrases need it: where it is, which of the phrases' words it is, and
+/// which phrase-prefix endings it starts with.
+struct Seen {
+    from: usize,
+    to: usize,
+    position: u32,
+    /// Index into the phrases' words, or [`Seen::NO_WORD`].
+    word: u32,
+    /// Bit `j`: the term starts with the last word of the `j`th phrase prefix.
+    prefix_ends: u64,
+}
+
+impl Seen {
+    const NO_WORD: u32 = u32::MAX;
+}
+
 /// Finds the byte spans of matches in `text`, sorted and merged.
+///
+/// The text's tokens are streamed, not collected with their terms: marking runs on every hit of
+/// every search, and a term copied per word was a fifth of a rare word's search.
 pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(usize, usize)> {
     if spec.is_empty() || text.is_empty() {
         return Vec::new();
     }
-    let tokens = analyzer.analyze(text);
+    // The words the phrases are made of (a handful: a linear search beats hashing).
+    let mut words: Vec<&str> = Vec::new();
+    for w in spec.phrases.iter().chain(&spec.phrase_prefixes).flatten() {
+        if !words.contains(&w.as_str()) {
+            words.push(w);
+        }
+    }
+    let prefix_ends: Vec<&str> = spec
+        .phrase_prefixes
+        .iter()
+        .take(64)
+        .map(|p| p.last().map_or("", String::as_str))
+        .collect();
+    let few_terms: Option<Vec<&str>> =
+        (spec.terms.len() <= 8).then(|| spec.terms.iter().map(String::as_str).collect());
+    let is_term = |term: &str| match &few_terms {
+        Some(few) => few.contains(&term),
+        None => spec.terms.contains(term),
+    };
+    let mut seen: Vec<Seen> = Vec::new();
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    for t in &tokens {
-        if spec.terms.contains(&t.term)
+    let mut tokens = analyzer.tokens(text);
+    while tokens.advance() {
+        let t = tokens.token();
+        if is_term(&t.term)
             || (!t.cjk && spec.prefixes.iter().any(|p| t.term.starts_with(p.as_str())))
         {
             spans.push((t.from, t.to));
@@ -61,28 +101,58 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
                 }
             }
         }
-    }
-    let seq_at = |i: usize, phrase: &[String], prefix_last: bool| -> bool {
-        if i + phrase.len() > tokens.len() {
-            return false;
+        if !words.is_empty() {
+            let mut ends = 0u64;
+            for (j, end) in prefix_ends.iter().enumerate() {
+                if t.term.starts_with(end) {
+                    ends |= 1 << j;
+                }
+            }
+            seen.push(Seen {
+                from: t.from,
+                to: t.to,
+                position: t.position,
+                word: words
+                    .iter()
+                    .position(|w| *w == t.term)
+                    .map_or(Seen::NO_WORD, |i| i as u32),
+                prefix_ends: ends,
+            });
         }
-        phrase.iter().enumerate().all(|(k, p)| {
-            let t = &tokens[i + k];
-            let consecutive = k == 0 || t.position == tokens[i + k - 1].position + 1;
-            consecutive
-                && if prefix_last && k == phrase.len() - 1 {
-                    t.term.starts_with(p.as_str())
-                } else {
-                    t.term == *p
-                }
-        })
+    }
+    let word_id = |w: &String| -> u32 {
+        words
+            .iter()
+            .position(|x| *x == w)
+            .map_or(Seen::NO_WORD, |i| i as u32)
     };
-    for (phrases, prefix_last) in [(&spec.phrases, false), (&spec.phrase_prefixes, true)] {
-        for phrase in phrases.iter().filter(|p| !p.is_empty()) {
-            for i in 0..tokens.len() {
-                if seq_at(i, phrase, prefix_last) {
-                    spans.push((tokens[i].from, tokens[i + phrase.len() - 1].to));
-                }
+    // Each phrase as word ids; a phrase prefix's last word as the bit of its ending (at most
+    // 64 phrase prefixes are marked, far more than a query holds).
+    let phrases = spec.phrases.iter().map(|p| (p, None));
+    let with_prefix = spec
+        .phrase_prefixes
+        .iter()
+        .take(64)
+        .enumerate()
+        .map(|(j, p)| (p, Some(1u64 << j)));
+    for (phrase, prefix_end) in phrases.chain(with_prefix) {
+        let ids: Vec<u32> = phrase.iter().map(word_id).collect();
+        let n = ids.len();
+        if n == 0 || n > seen.len() {
+            continue;
+        }
+        for i in 0..=seen.len() - n {
+            let run = &seen[i..i + n];
+            let holds = ids.iter().zip(run).enumerate().all(|(k, (id, t))| {
+                let consecutive = k == 0 || t.position == run[k - 1].position + 1;
+                consecutive
+                    && match prefix_end {
+                        Some(bit) if k == n - 1 => t.prefix_ends & bit != 0,
+                        _ => t.word == *id,
+                    }
+            });
+            if holds {
+                spans.push((run[0].from, run[n - 1].to));
             }
         }
     }
@@ -311,6 +381,83 @@ mod tests {
             m.html,
             "&lt;b&gt;<mark>Trade</mark>&lt;/b&gt; &amp; <mark>trading</mark>"
         );
+    }
+
+    /// The spans as the tokens collected with their terms give them: the plain reading of
+    /// `match_spans`, which streams them.
+    fn reference_spans(a: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(usize, usize)> {
+        let tokens = a.analyze(text);
+        let mut spans = Vec::new();
+        for t in &tokens {
+            if spec.terms.contains(&t.term)
+                || (!t.cjk && spec.prefixes.iter().any(|p| t.term.starts_with(p.as_str())))
+            {
+                spans.push((t.from, t.to));
+            }
+            if t.cjk {
+                for ch in &spec.cjk_chars {
+                    if let Some(i) = text[t.from..t.to].find(ch.as_str()) {
+                        spans.push((t.from + i, t.from + i + ch.len()));
+                    }
+                }
+            }
+        }
+        for (phrases, prefix_last) in [(&spec.phrases, false), (&spec.phrase_prefixes, true)] {
+            for phrase in phrases.iter().filter(|p| !p.is_empty()) {
+                for w in tokens.windows(phrase.len()) {
+                    let holds = phrase.iter().zip(w).enumerate().all(|(k, (p, t))| {
+                        (k == 0 || t.position == w[k - 1].position + 1)
+                            && if prefix_last && k == phrase.len() - 1 {
+                                t.term.starts_with(p.as_str())
+                            } else {
+                                t.term == *p
+                            }
+                    });
+                    if holds {
+                        spans.push((w[0].from, w[phrase.len() - 1].to));
+                    }
+                }
+            }
+        }
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (s, e) in spans {
+            match merged.last_mut() {
+                Some(last) if s < last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged
+    }
+
+    #[test]
+    fn streamed_spans_equal_the_collected_tokens_spans() {
+        let a = Analyzer::new();
+        let text = "The economic policy of the state: economics of policy, economy policies and \
+                    the policy of economic reform. 자립적민족경제와 대외무역, Kim Jong-un's policy; \
+                    the state of the economy of the state of the state.";
+        let queries = [
+            "economy",
+            "econ*",
+            "\"economic policy\"",
+            "\"economic pol*\"",
+            "\"of the state\" \"the state\" policy",
+            "\"the state of\" \"state of the eco*\" \"of the*\"",
+            "민족경제 무역 policy",
+            "a b c d e f g h i j economy policy state reform kim",
+            "\"jong un\" \"kim jong*\"",
+            "jong-u*",
+            "economic-pol* state-of-th*",
+        ];
+        let mut marked = 0;
+        for q in queries {
+            let concepts = analyze(&parse(q), &a, &Synonyms::default());
+            let spec = MatchSpec::new(&concepts, &[Target::Text]);
+            let expected = reference_spans(&a, text, &spec);
+            assert_eq!(match_spans(&a, text, &spec), expected, "{q}");
+            marked += expected.len();
+        }
+        assert!(marked > 30, "{marked}");
     }
 
     #[test]

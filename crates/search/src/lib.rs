@@ -9,6 +9,7 @@
 pub mod analyzer;
 pub mod bitmaps;
 pub mod collector;
+pub mod columns;
 pub mod engine;
 pub mod error;
 pub mod eval;
@@ -17,6 +18,7 @@ pub mod highlight;
 pub mod model;
 pub mod query;
 pub mod schema;
+pub mod stats;
 pub mod store;
 
 pub use engine::{Engine, EngineOptions, IndexHandle, QueryHighlighter};

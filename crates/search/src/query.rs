@@ -38,7 +38,7 @@ use tantivy::query::{
     TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentReader};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use crate::schema::Fields;
 
@@ -542,9 +542,7 @@ impl Compiler<'_> {
         match alts.len() {
             0 => None,
             1 => alts.pop(),
-            _ => Some(Box::new(BooleanQuery::new(
-                alts.into_iter().map(|q| (Occur::Should, q)).collect(),
-            ))),
+            _ => Some(AnyOfQuery::boxed(alts)),
         }
     }
 
@@ -705,7 +703,7 @@ impl Compiler<'_> {
                 })
                 .collect();
             let mut bound = 0.0;
-            let pairs: Vec<(Occur, Box<dyn Query>)> = words
+            let pairs: Vec<Box<dyn Query>> = words
                 .windows(2)
                 .map(|w| {
                     let words: Vec<String> = w[0].iter().chain(w[1].iter()).cloned().collect();
@@ -715,15 +713,14 @@ impl Compiler<'_> {
                         .enumerate()
                         .map(|(i, t)| (i, Term::from_field_text(self.fields.text, t)))
                         .collect();
-                    let q: Box<dyn Query> =
-                        Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP));
-                    (Occur::Should, q)
+                    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP))
+                        as Box<dyn Query>
                 })
                 .collect();
             if !pairs.is_empty() {
                 boosts.push((
                     Box::new(BoostQuery::new(
-                        Box::new(BooleanQuery::new(pairs)),
+                        AnyOfQuery::boxed(pairs),
                         self.proximity_boost,
                     )),
                     bound * self.proximity_boost,
@@ -739,18 +736,18 @@ impl Compiler<'_> {
                 continue;
             }
             let mut bound = 0.0;
-            let parts: Vec<(Occur, Box<dyn Query>)> = positive
+            let parts: Vec<Box<dyn Query>> = positive
                 .iter()
                 .filter(|c| !c.stopword)
                 .filter_map(|c| {
                     let q = self.concept_query(c, Some(target))?;
                     bound += self.concept_bound(c, Some(target));
-                    Some((Occur::Should, q))
+                    Some(q)
                 })
                 .collect();
             if !parts.is_empty() {
                 boosts.push((
-                    Box::new(BoostQuery::new(Box::new(BooleanQuery::new(parts)), boost)),
+                    Box::new(BoostQuery::new(AnyOfQuery::boxed(parts), boost)),
                     bound * boost,
                 ));
             }
@@ -793,14 +790,17 @@ impl Compiled {
         if self.extras.is_empty() && self.boosts.is_empty() {
             return self.main;
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.main)];
-        clauses.extend(
+        let additions = AnyOfQuery::boxed(
             self.extras
                 .into_iter()
                 .chain(self.boosts)
-                .map(|(q, _)| (Occur::Should, q)),
+                .map(|(q, _)| q)
+                .collect(),
         );
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, self.main),
+            (Occur::Should, additions),
+        ]))
     }
 }
 
@@ -901,6 +901,156 @@ impl DocSet for PlusScorer {
 impl Scorer for PlusScorer {
     fn score(&mut self) -> Score {
         self.scorer.score() + self.bonus
+    }
+}
+
+/// The paragraphs any of a few clauses match, scoring the sum of the scores of the clauses that
+/// match there, in clause order: what a boolean query of SHOULD clauses finds and scores, for
+/// clauses that are mostly *sought* rather than walked (extras and boosts looked up for one
+/// paragraph at a time, alternatives inside an intersection). tantivy's union reads 4,096
+/// paragraphs ahead into a buffer and clears it (32 KB) on every seek past it; this one moves
+/// each clause to the target and compares.
+#[derive(Debug)]
+pub struct AnyOfQuery {
+    clauses: Vec<Box<dyn Query>>,
+}
+
+impl AnyOfQuery {
+    /// The union of `clauses`; one clause is returned as itself.
+    pub fn boxed(mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+        match clauses.len() {
+            1 => clauses.pop().expect("one clause"),
+            _ => Box::new(AnyOfQuery { clauses }),
+        }
+    }
+}
+
+impl Clone for AnyOfQuery {
+    fn clone(&self) -> Self {
+        AnyOfQuery {
+            clauses: self.clauses.iter().map(|q| q.box_clone()).collect(),
+        }
+    }
+}
+
+impl Query for AnyOfQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weights = self
+            .clauses
+            .iter()
+            .map(|q| q.weight(enable_scoring))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Box::new(AnyOfWeight { weights }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for q in &self.clauses {
+            q.query_terms(visitor);
+        }
+    }
+}
+
+struct AnyOfWeight {
+    weights: Vec<Box<dyn Weight>>,
+}
+
+impl Weight for AnyOfWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let scorers = self
+            .weights
+            .iter()
+            .map(|w| w.scorer(reader, boost))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut scorer = AnyOfScorer { scorers, doc: 0 };
+        scorer.doc = scorer.first();
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        let mut e = Explanation::new("sum of the clauses that match", scorer.score());
+        for w in &self.weights {
+            if let Ok(detail) = w.explain(reader, doc) {
+                e.add_detail(detail);
+            }
+        }
+        Ok(e)
+    }
+}
+
+struct AnyOfScorer {
+    scorers: Vec<Box<dyn Scorer>>,
+    doc: DocId,
+}
+
+impl AnyOfScorer {
+    /// The first paragraph any clause is on.
+    fn first(&self) -> DocId {
+        self.scorers
+            .iter()
+            .map(|s| s.doc())
+            .min()
+            .unwrap_or(TERMINATED)
+    }
+}
+
+impl DocSet for AnyOfScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        for s in &mut self.scorers {
+            if s.doc() == self.doc {
+                s.advance();
+            }
+        }
+        self.doc = self.first();
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        for s in &mut self.scorers {
+            if s.doc() < target {
+                s.seek(target);
+            }
+        }
+        self.doc = self.first();
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.scorers
+            .iter()
+            .map(|s| s.size_hint())
+            .fold(0u32, u32::saturating_add)
+    }
+
+    fn cost(&self) -> u64 {
+        self.scorers.iter().map(|s| s.cost()).sum()
+    }
+}
+
+impl Scorer for AnyOfScorer {
+    fn score(&mut self) -> Score {
+        let mut score = 0.0;
+        for s in &mut self.scorers {
+            if s.doc() == self.doc {
+                score += s.score();
+            }
+        }
+        score
     }
 }
 

@@ -901,3 +901,77 @@ fn pruned_ranking_equals_complete_scoring() {
     }
     assert!(compared > 500, "too few hits compared: {compared}");
 }
+
+#[test]
+fn any_of_finds_and_scores_what_a_union_of_should_clauses_does() {
+    use folio_search::query::AnyOfQuery;
+    use tantivy::query::{BooleanQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::{DocSet, TERMINATED, Term};
+
+    let engine = bundled();
+    let fields = engine.fields();
+    let term = |field, word: &str| {
+        let t = engine.analyzer().terms(word);
+        Term::from_field_text(field, &t[0])
+    };
+    let clauses = || -> Vec<Box<dyn Query>> {
+        vec![
+            Box::new(TermQuery::new(
+                term(fields.text, "economy"),
+                IndexRecordOption::WithFreqs,
+            )),
+            Box::new(TermQuery::new(
+                term(fields.title, "Korea"),
+                IndexRecordOption::WithFreqs,
+            )),
+            Box::new(PhraseQuery::new(vec![
+                term(fields.text, "foreign"),
+                term(fields.text, "trade"),
+            ])),
+        ]
+    };
+    let union = BooleanQuery::new(clauses().into_iter().map(|q| (Occur::Should, q)).collect());
+    let any_of = AnyOfQuery::boxed(clauses());
+    let searcher = engine.index().reader().expect("reader").searcher();
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let (w1, w2) = (
+        union.weight(scoring).expect("weight"),
+        any_of.weight(scoring).expect("weight"),
+    );
+    let mut walked = 0;
+    let mut sought = 0;
+    for reader in searcher.segment_readers() {
+        // Walked paragraph by paragraph: the same paragraphs, the same scores to the bit.
+        let (mut a, mut b) = (
+            w1.scorer(reader, 1.0).expect("scorer"),
+            w2.scorer(reader, 1.0).expect("scorer"),
+        );
+        while a.doc() != TERMINATED {
+            assert_eq!(a.doc(), b.doc());
+            assert_eq!(a.score().to_bits(), b.score().to_bits(), "doc {}", a.doc());
+            walked += 1;
+            a.advance();
+            b.advance();
+        }
+        assert_eq!(b.doc(), TERMINATED);
+        // Sought in strides, as extras and boosts are.
+        let (mut a, mut b) = (
+            w1.scorer(reader, 1.0).expect("scorer"),
+            w2.scorer(reader, 1.0).expect("scorer"),
+        );
+        for target in (0..reader.max_doc()).step_by(3) {
+            if a.doc() > target {
+                continue;
+            }
+            let (da, db) = (a.seek(target), b.seek(target));
+            assert_eq!(da, db, "seek {target}");
+            if da == TERMINATED {
+                break;
+            }
+            assert_eq!(a.score().to_bits(), b.score().to_bits(), "doc {da}");
+            sought += 1;
+        }
+    }
+    assert!(walked > 50 && sought > 20, "{walked} {sought}");
+}
