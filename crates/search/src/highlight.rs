@@ -83,14 +83,41 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
         Some(few) => few.contains(&term),
         None => spec.terms.contains(term),
     };
+    // A short plain word is only analyzed when its first letter starts something the query
+    // looks for: a term keeps its word's first letter ([`Analyzer::word_keys`]), and most words
+    // of a paragraph start otherwise.
+    let looked_for = || {
+        spec.terms
+            .iter()
+            .chain(&spec.prefixes)
+            .chain(spec.phrases.iter().chain(&spec.phrase_prefixes).flatten())
+    };
+    let firsts: Option<Vec<u8>> = looked_for()
+        .map(|t| t.as_bytes().first().copied())
+        .collect();
     let mut seen: Vec<Seen> = Vec::new();
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut tokens = analyzer.tokens(text);
+    let mut tokens = match firsts {
+        Some(_) => analyzer.word_keys(text),
+        // Something empty is looked for: analyze every word.
+        None => analyzer.tokens(text),
+    };
+    let mut word_term;
     while tokens.advance() {
         let t = tokens.token();
-        if is_term(&t.term)
-            || (!t.cjk && spec.prefixes.iter().any(|p| t.term.starts_with(p.as_str())))
-        {
+        let term: &str = match (tokens.raw_key(), &firsts) {
+            (Some(_), Some(firsts)) => {
+                let word = &text[t.from..t.to];
+                if firsts.contains(&word.as_bytes()[0].to_ascii_lowercase()) {
+                    word_term = analyzer.term_of_word(word);
+                    &word_term
+                } else {
+                    ""
+                }
+            }
+            _ => &t.term,
+        };
+        if is_term(term) || (!t.cjk && spec.prefixes.iter().any(|p| term.starts_with(p.as_str()))) {
             spans.push((t.from, t.to));
         }
         if t.cjk {
@@ -104,7 +131,7 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
         if !words.is_empty() {
             let mut ends = 0u64;
             for (j, end) in prefix_ends.iter().enumerate() {
-                if t.term.starts_with(end) {
+                if term.starts_with(end) {
                     ends |= 1 << j;
                 }
             }
@@ -114,7 +141,7 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
                 position: t.position,
                 word: words
                     .iter()
-                    .position(|w| *w == t.term)
+                    .position(|w| *w == term)
                     .map_or(Seen::NO_WORD, |i| i as u32),
                 prefix_ends: ends,
             });

@@ -97,7 +97,10 @@ impl Analyzer {
     /// Like [`Analyzer::tokens`], but a short ASCII word of letters and digits is not analyzed:
     /// its token has an empty term and [`Tokens::raw_key`] says which word it is. For callers that
     /// keep their own table of words (the theme tagger, which only asks whether a word is
-    /// evidence) and analyze a word with [`Analyzer::term_of_word`] the first time they meet it.
+    /// evidence) and analyze a word with [`Analyzer::term_of_word`] the first time they meet it,
+    /// or that only need the terms of some words: such a word's term always starts with its
+    /// first character, lowercased (stemming only changes endings), so highlighting analyzes
+    /// only the words whose first letter starts a term it looks for.
     pub fn word_keys<'a>(&'a self, text: &'a str) -> Tokens<'a> {
         Tokens {
             keys_only: true,
@@ -857,6 +860,53 @@ mod tests {
 
     fn terms(text: &str) -> Vec<String> {
         Analyzer::new().terms(text)
+    }
+
+    /// What [`Analyzer::word_keys`] promises its callers: the term of a plain ASCII word starts
+    /// with the word's first character, lowercased. Checked on every word of up to three
+    /// letters and on words built to meet each of the stemmer's suffix rules.
+    #[test]
+    fn a_plain_words_term_keeps_its_first_letter() {
+        let a = Analyzer::new();
+        let letters: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+        let mut words: Vec<String> = Vec::new();
+        for &x in &letters {
+            words.push(x.to_string());
+            for &y in &letters {
+                words.push(format!("{x}{y}"));
+                for &z in &letters {
+                    words.push(format!("{x}{y}{z}"));
+                }
+            }
+        }
+        let bodies = [
+            "", "a", "e", "i", "o", "u", "y", "b", "ss", "ie", "ee", "ing", "ar",
+        ];
+        let suffixes = [
+            "s", "es", "ies", "ied", "ed", "ing", "ingly", "edly", "eed", "eedly", "ly", "ful",
+            "ness", "ation", "ational", "ization", "ive", "ize", "ise", "ent", "ement", "ment",
+            "ance", "ence", "er", "ic", "able", "ible", "ant", "ism", "iti", "ous", "al", "ate",
+            "iviti", "biliti", "li", "alli", "fulli", "lessli", "y", "e", "ion", "sses", "us",
+        ];
+        for first in 'a'..='z' {
+            for body in bodies {
+                for suffix in suffixes {
+                    words.push(format!("{first}{body}{suffix}"));
+                    words.push(format!("{}{body}{suffix}", first.to_ascii_uppercase()));
+                }
+            }
+        }
+        for w in [
+            "skis", "skies", "dying", "lying", "tying", "idly", "gently", "ugly", "early", "only",
+            "singly", "news", "howe", "atlas", "cosmos", "bias", "andes", "Ying", "yes", "aing",
+        ] {
+            words.push(w.to_string());
+        }
+        for w in &words {
+            let term = a.term_of_word(w);
+            let first = w.as_bytes()[0].to_ascii_lowercase();
+            assert_eq!(term.as_bytes().first(), Some(&first), "{w} -> {term}");
+        }
     }
 
     #[test]
