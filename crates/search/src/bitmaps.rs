@@ -15,14 +15,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use folio_corpus::Kind;
 
 use crate::collector::CollectSpec;
-use crate::schema::{FacetCodes, names};
+use crate::columns::{FastColumns, SegmentColumns};
+use crate::schema::FacetCodes;
 
 /// Facet values at most for which bitmaps are built: beyond that (many sources or a long run
 /// of years) a word of matches costs more to count than its paragraphs one by one.
@@ -43,11 +43,16 @@ impl std::fmt::Debug for FacetBitmaps {
 }
 
 impl FacetBitmaps {
-    /// Builds the bitmaps of each of the searcher's segments that has few enough facet values.
-    pub fn build(searcher: &Searcher, codes: &FacetCodes) -> tantivy::Result<FacetBitmaps> {
+    /// Builds the bitmaps of each of the searcher's segments that has few enough facet values,
+    /// from the columns the index keeps open.
+    pub fn build(
+        searcher: &Searcher,
+        columns: &FastColumns,
+        codes: &FacetCodes,
+    ) -> tantivy::Result<FacetBitmaps> {
         let mut segments = HashMap::new();
         for reader in searcher.segment_readers() {
-            if let Some(b) = SegmentBitmaps::build(reader, codes)? {
+            if let Some(b) = SegmentBitmaps::build(reader, &*columns.segment(reader)?, codes)? {
                 segments.insert(reader.segment_id(), Arc::new(b));
             }
         }
@@ -96,11 +101,11 @@ pub struct DenseCounts {
 impl SegmentBitmaps {
     fn build(
         reader: &SegmentReader,
+        columns: &SegmentColumns,
         codes: &FacetCodes,
     ) -> tantivy::Result<Option<SegmentBitmaps>> {
-        let ff = reader.fast_fields();
-        let keys: Column<u64> = ff.u64(names::FACET_KEY)?;
-        let themes_col: Column<u64> = ff.u64(names::THEME_BITS)?;
+        let keys = &columns.facet_key;
+        let themes_col = &columns.theme_bits;
         let max_doc = reader.max_doc();
         if max_doc == 0 {
             return Ok(None);
@@ -108,7 +113,7 @@ impl SegmentBitmaps {
         let key_at = |doc: DocId| keys.first(doc).unwrap_or(0);
         // The years packed in the keys are the years clamped to the key's width, so their range
         // is the year column's range clamped the same way.
-        let year = ff.u64(names::YEAR)?;
+        let year = &columns.year;
         let (lo, hi) = (
             FacetCodes::key_year(FacetCodes::key(0, saturate(year.min_value()), Kind::Body)),
             FacetCodes::key_year(FacetCodes::key(0, saturate(year.max_value()), Kind::Body)),
@@ -123,7 +128,7 @@ impl SegmentBitmaps {
         if stride > MAX_VALUES {
             return Ok(None);
         }
-        let order: Column<u64> = ff.u64(names::ORDER)?;
+        let order = &columns.order;
         let mut order_increasing = true;
         let mut previous = None;
         for doc in 0..max_doc {

@@ -190,6 +190,7 @@ impl Engine {
                 ))
             })?;
         let searcher = reader.searcher();
+        let columns = Arc::new(FastColumns::open(&searcher)?);
         let mut engine = Engine {
             index,
             reader,
@@ -197,8 +198,8 @@ impl Engine {
             analyzer,
             options,
             build,
-            bitmaps: Arc::new(FacetBitmaps::build(&searcher, &info.facets)?),
-            columns: Arc::new(FastColumns::open(&searcher)?),
+            bitmaps: Arc::new(FacetBitmaps::build(&searcher, &columns, &info.facets)?),
+            columns,
             codes: Arc::new(info.facets),
             sources: HashMap::new(),
             known_themes: HashSet::new(),
