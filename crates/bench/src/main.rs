@@ -118,7 +118,8 @@ enum Internal {
         engine: String,
         #[arg(long, default_value_t = 3)]
         passes: usize,
-        /// Only queries of this kind (a prefix of its name: "stop", "prefix", …).
+        /// Only queries of this kind (a prefix of its name: "stop", "prefix", …), or else
+        /// those whose request holds this text (`sections%20cyj`).
         #[arg(long)]
         class: Option<String>,
         /// Score every match completely (`search.pruning = false`).
@@ -257,7 +258,12 @@ fn search_loop(
     let mut queries: Vec<queries::Query> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
     if let Some(c) = class {
-        queries.retain(|q| q.class.name().starts_with(c));
+        // A kind of query, or else the queries whose request holds the text.
+        if queries.iter().any(|q| q.class.name().starts_with(c)) {
+            queries.retain(|q| q.class.name().starts_with(c));
+        } else {
+            queries.retain(|q| q.http_path().contains(c));
+        }
     }
     let store = folio_search::IndexStore::new(dir.join("folio-index"));
     if check {

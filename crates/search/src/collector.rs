@@ -17,7 +17,7 @@ use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
 use crate::bitmaps::{FacetBitmaps, SegmentBitmaps};
 use crate::columns::{FastColumns, SegmentColumns};
@@ -236,7 +236,32 @@ pub enum Ranking {
         /// tantivy's scorer would first build a bitset of the same postings and then hand out
         /// every match one by one.
         count_range: Option<TermRange>,
+        /// Without `count`: the main part is the union of `match=any`'s clauses. In a segment
+        /// with facet bitmaps and no deletions each clause's matches go straight into the
+        /// bitmap of matches, which counts them, and the best are found by MaxScore: once the
+        /// top hits are better than the least likely clauses could make a paragraph together,
+        /// only the paragraphs of the other clauses are visited, and the rest are sought in
+        /// them, where scoring the union would score every paragraph of every clause.
+        any_union: Option<Box<AnyUnion>>,
     },
+}
+
+/// The clauses of a `match=any` union, for [`Ranking::Pruned::any_union`].
+pub struct AnyUnion {
+    /// Each clause with scoring off.
+    pub count: Vec<Box<dyn Weight>>,
+    /// Each clause scoring (without its bonus), with its bonus and the most it can score
+    /// (bonus included).
+    pub rank: Vec<(Box<dyn Weight>, Score, Score)>,
+    /// The clause that is one term and the most common, if any: the paragraphs holding it
+    /// alone are ranked by tantivy's block-max WAND on its postings.
+    pub common: Option<usize>,
+}
+
+struct UnionClause {
+    scorer: Box<dyn Scorer>,
+    bonus: Score,
+    bound: Score,
 }
 
 /// Boosts can add more than the main part itself, so bounding them would leave block-max WAND
@@ -371,6 +396,7 @@ impl Collector for FolioCollector {
             count_terms,
             boosted,
             count_range,
+            any_union,
         } = &self.ranking
         else {
             weight.for_each(reader, &mut |doc, score| {
@@ -414,6 +440,24 @@ impl Collector for FolioCollector {
             Ok(())
         };
         let Some(count) = count else {
+            if let Some(union) = any_union
+                && alive.is_none()
+                && seg.mark_all(reader, &union.count)?
+            {
+                if seg.top.k > 0 {
+                    rank_boosted(&mut seg)?;
+                    // Each of the union's passes starts over from the first paragraph.
+                    let new_members = || -> tantivy::Result<Vec<Box<dyn Scorer>>> {
+                        boosted
+                            .iter()
+                            .flat_map(|b| &b.members)
+                            .map(|w| w.scorer(reader, 1.0))
+                            .collect()
+                    };
+                    seg.rank_union(reader, union, &bounds, &new_members)?;
+                }
+                return Ok(seg.harvest());
+            }
             if let Some(range) = count_range
                 && alive.is_none()
                 && seg.mark_range(reader, range)?
@@ -560,10 +604,25 @@ fn matches_any(scorers: &mut [Box<dyn Scorer>], doc: DocId) -> bool {
 
 /// Sets the bits of `docs` in a bitmap of one bit per paragraph.
 #[inline]
+/// Sets the bits of `docs` (in increasing order) in `bitmap`. The bits of one word are gathered
+/// in a register and written once: or-ing each into memory makes every paragraph wait for the
+/// store of the one before it in the same word.
 fn set_bits(bitmap: &mut [u64], docs: &[DocId]) {
-    for &doc in docs {
-        bitmap[(doc / 64) as usize] |= 1 << (doc % 64);
+    let Some((&first, rest)) = docs.split_first() else {
+        return;
+    };
+    let mut word = (first / 64) as usize;
+    let mut bits = 1u64 << (first % 64);
+    for &doc in rest {
+        let w = (doc / 64) as usize;
+        if w != word {
+            bitmap[word] |= bits;
+            word = w;
+            bits = 0;
+        }
+        bits |= 1 << (doc % 64);
     }
+    bitmap[word] |= bits;
 }
 
 /// Calls `f` with each block of a term's postings (up to 128 doc ids, in order).
@@ -833,6 +892,143 @@ impl FolioSegmentCollector {
             for_each_block(&mut postings, |docs| set_bits(&mut self.marked, docs));
         }
         Ok(true)
+    }
+
+    /// Marks every match of each of `weights` (scoring off; a segment without deletions) in the
+    /// bitmap of matches. Returns false when the segment has no facet bitmaps (nothing done).
+    fn mark_all(
+        &mut self,
+        reader: &SegmentReader,
+        weights: &[Box<dyn Weight>],
+    ) -> tantivy::Result<bool> {
+        let Some(bitmaps) = &self.bitmaps else {
+            return Ok(false);
+        };
+        if self.marked.is_empty() {
+            self.marked = vec![0; bitmaps.words()];
+        }
+        for weight in weights {
+            let marked = &mut self.marked;
+            weight.for_each_no_score(reader, &mut |docs| set_bits(marked, docs))?;
+        }
+        Ok(true)
+    }
+
+    /// Ranks the union of `match=any`'s clauses. First the paragraphs holding any clause but
+    /// the most common term, by MaxScore: clauses sorted by the most they can score, those
+    /// whose bounds together (with the common term's) stay under the threshold cannot bring a
+    /// paragraph into the top alone, so candidates come from the others, and the first ones
+    /// and the common term are sought only while the paragraph can still get in. Then the
+    /// paragraphs holding the common term alone: they score its score plus its bonus, which
+    /// tantivy's block-max WAND ranks, skipping the blocks of postings that cannot get in.
+    fn rank_union(
+        &mut self,
+        reader: &SegmentReader,
+        any: &AnyUnion,
+        new_bounds: &dyn Fn() -> tantivy::Result<Bounds>,
+        new_members: &dyn Fn() -> tantivy::Result<Vec<Box<dyn Scorer>>>,
+    ) -> tantivy::Result<()> {
+        let mut bounds = new_bounds()?;
+        let mut members = new_members()?;
+        let mut union: Vec<UnionClause> = Vec::with_capacity(any.rank.len());
+        let mut common = None;
+        for (i, (weight, bonus, bound)) in any.rank.iter().enumerate() {
+            let clause = UnionClause {
+                scorer: weight.scorer(reader, 1.0)?,
+                bonus: *bonus,
+                bound: *bound,
+            };
+            if any.common == Some(i) {
+                common = Some(clause);
+            } else {
+                union.push(clause);
+            }
+        }
+        union.sort_by(|a, b| a.bound.total_cmp(&b.bound));
+        let common_most = common.as_ref().map_or(0.0, |c| c.bound);
+        // `below[i]`: the most the first `i` clauses and the common term can score together.
+        let mut below = Vec::with_capacity(union.len() + 1);
+        below.push(common_most);
+        for c in &union {
+            below.push(below.last().copied().unwrap_or(0.0) + c.bound);
+        }
+        let n = union.len();
+        loop {
+            let threshold = self.threshold(&bounds);
+            let mut first = 0;
+            while first < n && below[first + 1] < threshold {
+                first += 1;
+            }
+            let Some(doc) = union[first..].iter().map(|c| c.scorer.doc()).min() else {
+                break;
+            };
+            if doc == TERMINATED {
+                break;
+            }
+            let mut score = 0.0;
+            for c in &mut union[first..] {
+                if c.scorer.doc() == doc {
+                    score += c.bonus + c.scorer.score();
+                }
+            }
+            let mut possible = true;
+            for i in (0..first).rev() {
+                if score + below[i + 1] < threshold {
+                    possible = false;
+                    break;
+                }
+                let c = &mut union[i];
+                if c.scorer.doc() < doc {
+                    c.scorer.seek(doc);
+                }
+                if c.scorer.doc() == doc {
+                    score += c.bonus + c.scorer.score();
+                }
+            }
+            if let Some(c) = common.as_mut()
+                && possible
+            {
+                if score + common_most < threshold {
+                    possible = false;
+                } else {
+                    if c.scorer.doc() < doc {
+                        c.scorer.seek(doc);
+                    }
+                    if c.scorer.doc() == doc {
+                        score += c.bonus + c.scorer.score();
+                    }
+                }
+            }
+            if possible && !matches_any(&mut members, doc) {
+                self.rank_passing(doc, score, &mut bounds);
+            }
+            for c in &mut union[first..] {
+                if c.scorer.doc() == doc {
+                    c.scorer.advance();
+                }
+            }
+        }
+        let Some(c) = any.common else {
+            return Ok(());
+        };
+        let (weight, bonus, _) = &any.rank[c];
+        // The extras' and boosts' scorers move forward only: this pass starts over.
+        let mut bounds = new_bounds()?;
+        let mut members = new_members()?;
+        // The other clauses, scoring off: which paragraphs the first part ranked.
+        let mut others = Vec::with_capacity(any.count.len());
+        for (i, w) in any.count.iter().enumerate() {
+            if i != c {
+                others.push(w.scorer(reader, 1.0)?);
+            }
+        }
+        let start = self.threshold(&bounds) - bonus;
+        weight.for_each_pruning(start, reader, &mut |doc, score| {
+            if !matches_any(&mut others, doc) && !matches_any(&mut members, doc) {
+                self.rank_passing(doc, bonus + score, &mut bounds);
+            }
+            self.threshold(&bounds) - bonus
+        })
     }
 
     /// Ranks the paragraphs marked in the bitmap of matches, in doc order, all with the same

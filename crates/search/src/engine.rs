@@ -20,15 +20,15 @@ use tantivy::{
 };
 
 use crate::bitmaps::FacetBitmaps;
-use crate::collector::{Boosted, CollectSpec, FolioCollector, Found, Ranking};
+use crate::collector::{AnyUnion, Boosted, CollectSpec, FolioCollector, Found, Ranking};
 use crate::columns::FastColumns;
 use crate::error::{Result, SearchError};
 use crate::filter::FilterExpr;
 use crate::highlight::{MarkOptions, mark};
 use crate::model::*;
 use crate::query::{
-    AnyOfQuery, Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, TermRange, analyze,
-    parse, relaxable,
+    AnyOfQuery, Compiled, Compiler, Concept, MatchSpec, Synonyms, Target, analyze,
+    any_clause_bonus, parse, relaxable,
 };
 use crate::schema::{FacetCodes, Fields, build_schema};
 use crate::stats::SearchStats;
@@ -379,11 +379,15 @@ impl Engine {
         };
         let searcher = self.reader.searcher();
         let any = req.match_mode == Some(MatchMode::Any);
-        let mut found = self.collect(&searcher, &concepts, any, filters, filter, &spec)?;
+        let mut found = if any {
+            self.collect_any(&searcher, &concepts, filters, filter, &spec)?
+        } else {
+            self.collect(&searcher, &concepts, false, filters, filter, &spec)?
+        };
         let mut relaxed = false;
         if found.total < cfg.relax_below.max(1) && req.match_mode.is_none() && relaxable(&concepts)
         {
-            found = self.collect(&searcher, &concepts, true, filters, filter, &spec)?;
+            found = self.collect_any(&searcher, &concepts, filters, filter, &spec)?;
             relaxed = true;
         }
         let match_mode = if any || relaxed {
@@ -465,6 +469,66 @@ impl Engine {
             facets: facets_out,
             facet_stats: stats,
         })
+    }
+
+    /// Collects `match=any`. A word the index holds nowhere matches nothing and adds nothing,
+    /// and is most often why a query was relaxed (`sections cyjintejinung`); when a single word
+    /// is left, it is searched alone, so its best matches are found with block-max WAND
+    /// instead of scoring each of its paragraphs through a union, and every score is raised
+    /// by the bonus the union gives a clause (the same scores, the same order).
+    fn collect_any(
+        &self,
+        searcher: &Searcher,
+        concepts: &[Concept],
+        filters: &Filters,
+        filter: Option<&FilterExpr>,
+        spec: &CollectSpec,
+    ) -> Result<Found> {
+        let has_content = concepts.iter().any(|c| !c.negated && !c.stopword);
+        let stats = SearchStats::new(searcher);
+        let live: Vec<&Concept> = concepts
+            .iter()
+            .filter(|c| !(c.stopword && has_content))
+            .filter(|c| !self.held_nowhere(&stats, c))
+            .collect();
+        if let [c] = live.as_slice()
+            && c.plain
+            && concepts.iter().all(|c| !c.negated)
+        {
+            let mut found = self.collect(
+                searcher,
+                std::slice::from_ref(*c),
+                false,
+                filters,
+                filter,
+                spec,
+            )?;
+            let bonus = any_clause_bonus(self.idf(searcher, &stats, c));
+            for candidate in &mut found.top {
+                candidate.score += bonus;
+            }
+            return Ok(found);
+        }
+        self.collect(searcher, concepts, true, filters, filter, spec)
+    }
+
+    /// Whether a concept is one word (or alternative words) that no paragraph's text, title or
+    /// section holds.
+    fn held_nowhere(&self, stats: &SearchStats<'_>, concept: &Concept) -> bool {
+        let fields = [self.fields.text, self.fields.title, self.fields.section];
+        !concept.alts.is_empty()
+            && concept.alts.iter().all(|(target, unit)| match unit {
+                crate::query::Unit::Terms {
+                    terms,
+                    prefix: false,
+                } if *target == Target::Text && terms.len() == 1 => fields.iter().all(|f| {
+                    stats
+                        .doc_freq(&Term::from_field_text(*f, &terms[0]))
+                        .unwrap_or(0)
+                        == 0
+                }),
+                _ => false,
+            })
     }
 
     fn collect(
@@ -569,8 +633,6 @@ impl Engine {
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
         let main = with_filters(compiled.main.box_clone());
-        // Filter expressions make the main part more than the range.
-        let range = compiled.range.clone().filter(|_| filters_parts.is_empty());
         let ranking = pruned_ranking(
             searcher,
             &stats,
@@ -578,7 +640,7 @@ impl Engine {
             main.as_ref(),
             passes,
             any,
-            range,
+            filters_parts.is_empty(),
         )?;
         let collector = FolioCollector {
             spec: spec.clone(),
@@ -817,14 +879,22 @@ fn pruned_ranking(
     main: &dyn Query,
     passes: bool,
     any: bool,
-    range: Option<TermRange>,
+    unfiltered: bool,
 ) -> Result<Ranking> {
     let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
     let unscored = EnableScoring::disabled_from_searcher(searcher);
-    // A small intersection of words, or the union of `match=any`, costs less to score on
-    // demand than to go over twice (measured); patterns and phrases gain from ranking their
-    // boosted paragraphs first.
-    let boosts_first = passes || (!compiled.prunable && !any);
+    // Filter expressions make the main part more than the range, or than the union.
+    let range = compiled.range.clone().filter(|_| unfiltered);
+    // The clauses of `match=any` are read one by one when nothing else decides the matches.
+    let union = any
+        && unfiltered
+        && !compiled.any_clauses.is_empty()
+        && compiled.any_clauses.iter().all(|c| c.bound.is_finite());
+    // A small intersection of words, or the union of `match=any` scored as one, costs less to
+    // score on demand than to go over twice (measured); patterns and phrases gain from ranking
+    // their boosted paragraphs first, and so does a union read clause by clause, whose
+    // pruning the boosts' bounds would otherwise undo.
+    let boosts_first = passes || (!compiled.prunable && !any) || union;
     let on_demand: Vec<&(Box<dyn Query>, f32)> = if boosts_first {
         compiled.extras.iter().collect()
     } else {
@@ -856,6 +926,28 @@ fn pruned_ranking(
     } else {
         None
     };
+    let any_union = if union {
+        let mut count = Vec::with_capacity(compiled.any_clauses.len());
+        let mut rank = Vec::with_capacity(compiled.any_clauses.len());
+        for c in &compiled.any_clauses {
+            count.push(c.query.weight(unscored)?);
+            rank.push((c.query.weight(scoring)?, c.bonus, c.bound));
+        }
+        let common = compiled
+            .any_clauses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i, stats.doc_freq(c.term.as_ref()?).unwrap_or(0))))
+            .max_by_key(|(_, df)| *df)
+            .map(|(i, _)| i);
+        Some(Box::new(AnyUnion {
+            count,
+            rank,
+            common,
+        }))
+    } else {
+        None
+    };
     Ok(Ranking::Pruned {
         extras,
         count,
@@ -866,6 +958,7 @@ fn pruned_ranking(
         },
         count_range: if passes { None } else { range },
         boosted,
+        any_union,
     })
 }
 

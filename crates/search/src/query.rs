@@ -439,6 +439,12 @@ const ANY_IDF_WEIGHT: f32 = 5.0;
 /// Score added for each clause a paragraph holds in `match=any`: larger than any BM25 sum.
 const ANY_CLAUSE_SCORE: f32 = 100.0;
 
+/// What a clause of inverse document frequency `idf` adds to a paragraph's score in `match=any`
+/// when the paragraph holds it, on top of the clause's own score.
+pub fn any_clause_bonus(idf: f32) -> f32 {
+    ANY_CLAUSE_SCORE + ANY_IDF_WEIGHT * idf
+}
+
 impl Compiler<'_> {
     fn field(&self, target: Target) -> Field {
         match target {
@@ -604,6 +610,8 @@ impl Compiler<'_> {
         let mut all_words = !any;
         let mut words: Vec<Term> = Vec::new();
         let mut required: Vec<&Concept> = Vec::new();
+        let mut any_clauses: Vec<AnyClause> = Vec::new();
+        let mut negated = false;
         for c in concepts {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
@@ -626,12 +634,19 @@ impl Compiler<'_> {
             };
             if c.negated {
                 all_words = false;
+                negated = true;
                 main.push((Occur::MustNot, q));
             } else if any {
                 if c.stopword && has_content {
                     continue;
                 }
-                let bonus = ANY_CLAUSE_SCORE + ANY_IDF_WEIGHT * (self.idf)(c);
+                let bonus = any_clause_bonus((self.idf)(c));
+                any_clauses.push(AnyClause {
+                    query: q.box_clone(),
+                    term: one_term,
+                    bonus,
+                    bound: bonus + self.concept_bound(c, None),
+                });
                 main.push((Occur::Should, Box::new(PlusQuery { query: q, bonus })));
             } else if c.stopword && has_content {
                 // Stop words only add to the score of paragraphs the other words match.
@@ -642,6 +657,10 @@ impl Compiler<'_> {
                 required.push(c);
                 main.push((Occur::Must, q));
             }
+        }
+        // A union is the clauses' matches only without exclusions.
+        if negated {
+            any_clauses.clear();
         }
         let requires_something = main.iter().any(|(o, _)| *o != Occur::MustNot);
         if !requires_something {
@@ -682,6 +701,7 @@ impl Compiler<'_> {
                 prunable: false,
                 words,
                 range,
+                any_clauses,
             };
         }
         // Proximity: consecutive query words found near each other add to the score.
@@ -759,6 +779,7 @@ impl Compiler<'_> {
             prunable: all_words,
             words,
             range,
+            any_clauses,
         }
     }
 }
@@ -782,6 +803,19 @@ pub struct Compiled {
     pub words: Vec<Term>,
     /// `main` is exactly this range of terms (one prefix), every match scoring 1.
     pub range: Option<TermRange>,
+    /// In `match=any` without exclusions, `main` is the union of these clauses.
+    pub any_clauses: Vec<AnyClause>,
+}
+
+/// A clause of a `match=any` union: a paragraph holding it scores the clause's score plus its
+/// bonus.
+pub struct AnyClause {
+    pub query: Box<dyn Query>,
+    /// The one term `query` searches, when it is one.
+    pub term: Option<Term>,
+    pub bonus: f32,
+    /// The most the clause can add, its bonus included (infinite when unknown).
+    pub bound: f32,
 }
 
 impl Compiled {

@@ -868,9 +868,24 @@ fn pruned_ranking_equals_complete_scoring() {
         "\"the market\"",
         "\"the basis of the\"",
         "\"the economy\" reform",
+        // Relaxed: a union of the words the index holds.
+        "market reform xyzzy",
+        "food nuclear xyzzy prices",
+    ];
+    // `match=any`: a union of words, of a phrase or synonyms and words.
+    let any_queries = [
+        "market sanctions nuclear",
+        "economy reform",
+        "\"foreign trade\" market china",
+        "Kim Jong Un markets",
+        "the economy",
     ];
     let mut compared = 0;
-    for q in queries {
+    let queries = queries
+        .iter()
+        .map(|q| (*q, None))
+        .chain(any_queries.iter().map(|q| (*q, Some(MatchMode::Any))));
+    for (q, match_mode) in queries {
         for limit in [1, 3, 10, 50] {
             for (source, year, theme) in [
                 (None, None, None),
@@ -880,6 +895,7 @@ fn pruned_ranking_equals_complete_scoring() {
             ] {
                 let mut r = req(q);
                 r.limit = Some(limit);
+                r.match_mode = match_mode;
                 if let Some(s) = source {
                     r.filters.source = vec![s.to_string()];
                 }
