@@ -183,6 +183,53 @@ impl SegmentBitmaps {
         self.bits.len() / self.stride
     }
 
+    /// The paragraphs passing every facet filter of `spec` (one bit each), with how many they
+    /// are; `None` without facet filters.
+    pub fn passing(&self, spec: &CollectSpec) -> Option<(Vec<u64>, u64)> {
+        let (ns, ny) = (self.sources, self.years);
+        let mut selected: Vec<usize> = Vec::new();
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+        if let Some(sel) = &spec.sources {
+            let from = selected.len();
+            selected.extend((0..ns).filter(|s| sel.get(*s).copied().unwrap_or(false)));
+            groups.push(from..selected.len());
+        }
+        if let Some(r) = spec.years {
+            let from = selected.len();
+            selected.extend(
+                (0..ny)
+                    .filter(|y| r.contains(self.year_min + *y as u64))
+                    .map(|y| ns + y),
+            );
+            groups.push(from..selected.len());
+        }
+        if let Some(mask) = spec.theme_mask {
+            let from = selected.len();
+            selected.extend(
+                (0..self.themes)
+                    .filter(|t| mask >> t & 1 == 1)
+                    .map(|t| ns + ny + t),
+            );
+            groups.push(from..selected.len());
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        let mut count = 0;
+        let words = self
+            .bits
+            .chunks_exact(self.stride)
+            .map(|row| {
+                let w = groups.iter().fold(!0u64, |acc, g| {
+                    acc & selected[g.clone()].iter().fold(0, |any, i| any | row[*i])
+                });
+                count += u64::from(w.count_ones());
+                w
+            })
+            .collect();
+        Some((words, count))
+    }
+
     /// Counts the matches in `matches` (one bit per paragraph) as the collector counts a
     /// paragraph: towards each facet when the filters of the other facets pass, and in the
     /// total when all pass.

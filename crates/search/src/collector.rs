@@ -510,6 +510,12 @@ impl Collector for FolioCollector {
         }
         rank_boosted(&mut seg)?;
         let mut bounds = bounds()?;
+        if alive.is_none()
+            && let Some(passing) = seg.few_passing(reader)
+        {
+            seg.rank_filtered(weight, reader, &passing, &mut bounds, &mut members)?;
+            return Ok(seg.harvest());
+        }
         let start = seg.threshold(&bounds);
         weight.for_each_pruning(start, reader, &mut |doc, score| {
             if is_alive(doc) && !matches_any(&mut members, doc) {
@@ -574,6 +580,10 @@ impl Collector for FolioCollector {
     }
 }
 
+/// Facet filters leaving one paragraph in this many or fewer drive the ranking (see
+/// [`FolioSegmentCollector::few_passing`]).
+const FEW_PASSING: u64 = 16;
+
 /// Doc ids per batch of fast-field reads in the counting pass (tantivy's block size).
 const COUNT_BLOCK: usize = 64;
 
@@ -623,6 +633,25 @@ fn set_bits(bitmap: &mut [u64], docs: &[DocId]) {
         bits |= 1 << (doc % 64);
     }
     bitmap[word] |= bits;
+}
+
+/// The first paragraph at or after `from` whose bit is set, or [`TERMINATED`].
+fn next_bit(bits: &[u64], from: DocId) -> DocId {
+    let mut w = (from / 64) as usize;
+    let Some(&first) = bits.get(w) else {
+        return TERMINATED;
+    };
+    let mut word = first & (!0u64 << (from % 64));
+    loop {
+        if word != 0 {
+            return (w * 64) as DocId + word.trailing_zeros();
+        }
+        w += 1;
+        match bits.get(w) {
+            Some(&next) => word = next,
+            None => return TERMINATED,
+        }
+    }
 }
 
 /// Calls `f` with each block of a term's postings (up to 128 doc ids, in order).
@@ -914,6 +943,49 @@ impl FolioSegmentCollector {
         Ok(true)
     }
 
+    /// The paragraphs the facet filters leave (one bit each), when they are few: one in
+    /// [`FEW_PASSING`] or fewer. Ranking then goes over them and seeks the query in each:
+    /// ranking the query's matches would spend most of its time on paragraphs the filters
+    /// refuse, and its threshold rises only with paragraphs they let through.
+    fn few_passing(&self, reader: &SegmentReader) -> Option<Vec<u64>> {
+        let (bits, n) = self.bitmaps.as_ref()?.passing(&self.spec)?;
+        (n * FEW_PASSING <= u64::from(reader.max_doc())).then_some(bits)
+    }
+
+    /// Ranks the paragraphs of `passing` that `weight` matches, seeking its scorer from one to
+    /// the next.
+    fn rank_filtered(
+        &mut self,
+        weight: &dyn Weight,
+        reader: &SegmentReader,
+        passing: &[u64],
+        bounds: &mut Bounds,
+        members: &mut [Box<dyn Scorer>],
+    ) -> tantivy::Result<()> {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = next_bit(passing, 0);
+        while doc != TERMINATED {
+            let at = if scorer.doc() < doc {
+                scorer.seek(doc)
+            } else {
+                scorer.doc()
+            };
+            if at == TERMINATED {
+                break;
+            }
+            if at != doc {
+                doc = next_bit(passing, at);
+                continue;
+            }
+            let score = scorer.score();
+            if self.may_rank_any_kind(doc, score, bounds) && !matches_any(members, doc) {
+                self.rank_passing(doc, score, bounds);
+            }
+            doc = next_bit(passing, doc + 1);
+        }
+        Ok(())
+    }
+
     /// Ranks the union of `match=any`'s clauses. First the paragraphs holding any clause but
     /// the most common term, by MaxScore: clauses sorted by the most they can score, those
     /// whose bounds together (with the common term's) stay under the threshold cannot bring a
@@ -930,6 +1002,33 @@ impl FolioSegmentCollector {
     ) -> tantivy::Result<()> {
         let mut bounds = new_bounds()?;
         let mut members = new_members()?;
+        if let Some(mut passing) = self.few_passing(reader) {
+            // Every match is marked: the candidates are exactly the passing matches.
+            for (p, m) in passing.iter_mut().zip(&self.marked) {
+                *p &= m;
+            }
+            let mut clauses = Vec::with_capacity(any.rank.len());
+            for (weight, bonus, _) in &any.rank {
+                clauses.push((weight.scorer(reader, 1.0)?, *bonus));
+            }
+            let mut doc = next_bit(&passing, 0);
+            while doc != TERMINATED {
+                let mut score = 0.0;
+                for (s, bonus) in &mut clauses {
+                    if s.doc() < doc {
+                        s.seek(doc);
+                    }
+                    if s.doc() == doc {
+                        score += *bonus + s.score();
+                    }
+                }
+                if !matches_any(&mut members, doc) {
+                    self.rank_passing(doc, score, &mut bounds);
+                }
+                doc = next_bit(&passing, doc + 1);
+            }
+            return Ok(());
+        }
         let mut union: Vec<UnionClause> = Vec::with_capacity(any.rank.len());
         let mut common = None;
         for (i, (weight, bonus, bound)) in any.rank.iter().enumerate() {

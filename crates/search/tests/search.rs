@@ -892,6 +892,14 @@ fn pruned_ranking_equals_complete_scoring() {
                 (Some("38 North"), None, None),
                 (None, Some(YearRange::parse("2023").unwrap()), None),
                 (None, None, Some("sanctions")),
+                // Filters that leave few paragraphs: ranking goes over them.
+                (Some("Daily NK"), None, Some("foreign-trade")),
+                (
+                    Some("38 North"),
+                    Some(YearRange::parse("2024").unwrap()),
+                    Some("defense-industry"),
+                ),
+                (Some("IFANS"), None, Some("central-control")),
             ] {
                 let mut r = req(q);
                 r.limit = Some(limit);
