@@ -272,6 +272,10 @@ struct UnionClause {
 pub struct Boosted {
     /// The main part and at least one boost, scoring main plus the boosts.
     pub ranked: Box<dyn Weight>,
+    /// The boosts alone, scoring: with a range read into the bitmap of matches, the boosted
+    /// paragraphs are those of the boosts marked there (every range match scores the same),
+    /// and tantivy's scorer of the range need not be built again for them.
+    pub boosts: Box<dyn Weight>,
     /// Each boost alone, scoring off: which paragraphs the first pass ranked.
     pub members: Vec<Box<dyn Weight>>,
 }
@@ -463,7 +467,18 @@ impl Collector for FolioCollector {
                 && seg.mark_range(reader, range)?
             {
                 if seg.top.k > 0 {
-                    rank_boosted(&mut seg)?;
+                    if let Some(boosted) = boosted {
+                        let mut bounds = bounds()?;
+                        seg.rank_boosted_marked(
+                            reader,
+                            &*boosted.boosts,
+                            RANGE_SCORE,
+                            &mut bounds,
+                        )?;
+                        for w in &boosted.members {
+                            members.push(w.scorer(reader, 1.0)?);
+                        }
+                    }
                     let mut bounds = bounds()?;
                     seg.rank_marked(RANGE_SCORE, &mut bounds, &mut members);
                 }
@@ -1128,6 +1143,29 @@ impl FolioSegmentCollector {
             }
             self.threshold(&bounds) - bonus
         })
+    }
+
+    /// Ranks the paragraphs `boosts` matches among those marked in the bitmap of matches, each
+    /// scoring `main` plus the boosts.
+    fn rank_boosted_marked(
+        &mut self,
+        reader: &SegmentReader,
+        boosts: &dyn Weight,
+        main: Score,
+        bounds: &mut Bounds,
+    ) -> tantivy::Result<()> {
+        let mut scorer = boosts.scorer(reader, 1.0)?;
+        let marked = std::mem::take(&mut self.marked);
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            let word = marked.get((doc / 64) as usize).copied().unwrap_or(0);
+            if word >> (doc % 64) & 1 == 1 {
+                self.rank_passing(doc, main + scorer.score(), bounds);
+            }
+            doc = scorer.advance();
+        }
+        self.marked = marked;
+        Ok(())
     }
 
     /// Ranks the paragraphs marked in the bitmap of matches, in doc order, all with the same

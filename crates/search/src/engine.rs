@@ -908,6 +908,7 @@ fn pruned_ranking(
     if boosts_first && !compiled.boosts.is_empty() {
         let any_boost =
             AnyOfQuery::boxed(compiled.boosts.iter().map(|(q, _)| q.box_clone()).collect());
+        let boosts = any_boost.weight(scoring)?;
         let ranked = BooleanQuery::new(vec![
             (Occur::Must, main.box_clone()),
             (Occur::Must, any_boost),
@@ -918,6 +919,7 @@ fn pruned_ranking(
         }
         boosted = Some(Boosted {
             ranked: ranked.weight(scoring)?,
+            boosts,
             members,
         });
     }
