@@ -313,6 +313,8 @@ pub struct FolioSegmentCollector {
     bitmaps: Option<Arc<SegmentBitmaps>>,
     /// Matches counted with the bitmaps, one bit each (allocated at the first dense block).
     marked: Vec<u64>,
+    /// Matches met by the counting pass, before filters (at least; saturating).
+    matched: u64,
     /// Corpus order grows with the doc id here and hits are sorted by relevance: a paragraph
     /// that only ties the worst kept hit cannot enter the top hits after it (see
     /// [`Self::may_reach`]).
@@ -372,6 +374,7 @@ impl Collector for FolioCollector {
             buffers: (vec![0; COUNT_BLOCK], vec![0; COUNT_BLOCK]),
             bitmaps,
             marked: Vec::new(),
+            matched: 0,
             ties_lose,
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
@@ -806,6 +809,7 @@ impl FolioSegmentCollector {
 
     /// Counts a block of matching paragraphs, reading their fast fields in batches.
     fn count_block(&mut self, docs: &[DocId]) {
+        self.matched = self.matched.saturating_add(docs.len() as u64);
         if self.mark_dense(docs) {
             return;
         }
@@ -895,6 +899,8 @@ impl FolioSegmentCollector {
         if rarest * 32 < reader.max_doc() as usize {
             return Ok(false);
         }
+        // Every term fills a bitmap: the intersection is taken to be large.
+        self.matched = u64::MAX;
         let mut all = vec![!0u64; words];
         let mut one = vec![0u64; words];
         for postings in &mut lists {
@@ -933,7 +939,10 @@ impl FolioSegmentCollector {
         while stream.advance() {
             let mut postings = inverted
                 .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-            for_each_block(&mut postings, |docs| set_bits(&mut self.marked, docs));
+            for_each_block(&mut postings, |docs| {
+                self.matched = self.matched.saturating_add(docs.len() as u64);
+                set_bits(&mut self.marked, docs);
+            });
         }
         Ok(true)
     }
@@ -952,8 +961,11 @@ impl FolioSegmentCollector {
             self.marked = vec![0; bitmaps.words()];
         }
         for weight in weights {
-            let marked = &mut self.marked;
-            weight.for_each_no_score(reader, &mut |docs| set_bits(marked, docs))?;
+            let (marked, matched) = (&mut self.marked, &mut self.matched);
+            weight.for_each_no_score(reader, &mut |docs| {
+                *matched = matched.saturating_add(docs.len() as u64);
+                set_bits(marked, docs);
+            })?;
         }
         Ok(true)
     }
@@ -963,7 +975,13 @@ impl FolioSegmentCollector {
     /// ranking the query's matches would spend most of its time on paragraphs the filters
     /// refuse, and its threshold rises only with paragraphs they let through.
     fn few_passing(&self, reader: &SegmentReader) -> Option<Vec<u64>> {
-        let (bits, n) = self.bitmaps.as_ref()?.passing(&self.spec)?;
+        let bitmaps = self.bitmaps.as_ref()?;
+        // Finding the passing paragraphs reads a word per 64 paragraphs: fewer matches than
+        // that cost less to rank as they come.
+        if self.matched < bitmaps.words() as u64 {
+            return None;
+        }
+        let (bits, n) = bitmaps.passing(&self.spec)?;
         (n * FEW_PASSING <= u64::from(reader.max_doc())).then_some(bits)
     }
 
