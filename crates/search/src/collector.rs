@@ -258,6 +258,8 @@ pub struct AnyUnion {
     pub common: Option<usize>,
 }
 
+/// A clause of a union being ranked: its scorer (without the bonus), its bonus, and the most it
+/// can score (bonus included).
 struct UnionClause {
     scorer: Box<dyn Scorer>,
     bonus: Score,
