@@ -186,33 +186,8 @@ impl SegmentBitmaps {
     /// The paragraphs passing every facet filter of `spec` (one bit each), with how many they
     /// are; `None` without facet filters.
     pub fn passing(&self, spec: &CollectSpec) -> Option<(Vec<u64>, u64)> {
-        let (ns, ny) = (self.sources, self.years);
-        let mut selected: Vec<usize> = Vec::new();
-        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-        if let Some(sel) = &spec.sources {
-            let from = selected.len();
-            selected.extend((0..ns).filter(|s| sel.get(*s).copied().unwrap_or(false)));
-            groups.push(from..selected.len());
-        }
-        if let Some(r) = spec.years {
-            let from = selected.len();
-            selected.extend(
-                (0..ny)
-                    .filter(|y| r.contains(self.year_min + *y as u64))
-                    .map(|y| ns + y),
-            );
-            groups.push(from..selected.len());
-        }
-        if let Some(mask) = spec.theme_mask {
-            let from = selected.len();
-            selected.extend(
-                (0..self.themes)
-                    .filter(|t| mask >> t & 1 == 1)
-                    .map(|t| ns + ny + t),
-            );
-            groups.push(from..selected.len());
-        }
-        if groups.is_empty() {
+        let selected = self.selections(spec);
+        if selected.iter().all(Option::is_none) {
             return None;
         }
         let mut count = 0;
@@ -220,9 +195,8 @@ impl SegmentBitmaps {
             .bits
             .chunks_exact(self.stride)
             .map(|row| {
-                let w = groups.iter().fold(!0u64, |acc, g| {
-                    acc & selected[g.clone()].iter().fold(0, |any, i| any | row[*i])
-                });
+                let [s, y, t] = self.passing_row(row, &selected);
+                let w = s & y & t;
                 count += u64::from(w.count_ones());
                 w
             })
@@ -230,30 +204,46 @@ impl SegmentBitmaps {
         Some((words, count))
     }
 
+    /// The values the filters of `spec` select, as offsets into a row: sources, years, themes
+    /// (`None`: that facet is not filtered).
+    fn selections(&self, spec: &CollectSpec) -> [Option<Vec<usize>>; 3] {
+        let (ns, ny) = (self.sources, self.years);
+        [
+            spec.sources.as_ref().map(|sel| {
+                (0..ns)
+                    .filter(|s| sel.get(*s).copied().unwrap_or(false))
+                    .collect()
+            }),
+            spec.years.map(|r| {
+                (0..ny)
+                    .filter(|y| r.contains(self.year_min + *y as u64))
+                    .map(|y| ns + y)
+                    .collect()
+            }),
+            spec.theme_mask.map(|mask| {
+                (0..self.themes)
+                    .filter(|t| mask >> t & 1 == 1)
+                    .map(|t| ns + ny + t)
+                    .collect()
+            }),
+        ]
+    }
+
+    /// The paragraphs of one row passing the source, the year and the theme filter.
+    #[inline]
+    fn passing_row(&self, row: &[u64], selected: &[Option<Vec<usize>>; 3]) -> [u64; 3] {
+        selected.each_ref().map(|sel| match sel {
+            None => !0,
+            Some(list) => list.iter().fold(0, |acc, i| acc | row[*i]),
+        })
+    }
+
     /// Counts the matches in `matches` (one bit per paragraph) as the collector counts a
     /// paragraph: towards each facet when the filters of the other facets pass, and in the
     /// total when all pass.
     pub fn count(&self, matches: &[u64], spec: &CollectSpec) -> DenseCounts {
         let (ns, ny, nt) = (self.sources, self.years, self.themes);
-        let selected_sources: Option<Vec<usize>> = spec.sources.as_ref().map(|sel| {
-            (0..ns)
-                .filter(|s| sel.get(*s).copied().unwrap_or(false))
-                .collect()
-        });
-        let selected_years: Option<Vec<usize>> = spec.years.map(|r| {
-            (0..ny)
-                .filter(|y| r.contains(self.year_min + *y as u64))
-                .collect()
-        });
-        let selected_themes: Option<Vec<usize>> = spec
-            .theme_mask
-            .map(|mask| (0..nt).filter(|t| mask >> t & 1 == 1).collect());
-        let any_of = |row: &[u64], offset: usize, selected: &Option<Vec<usize>>| -> u64 {
-            match selected {
-                None => !0,
-                Some(list) => list.iter().fold(0, |acc, i| acc | row[offset + i]),
-            }
-        };
+        let selected = self.selections(spec);
         let mut out = DenseCounts {
             total: 0,
             sources: vec![0; if spec.count_source { ns } else { 0 }],
@@ -266,9 +256,7 @@ impl SegmentBitmaps {
             if m == 0 {
                 continue;
             }
-            let s = any_of(row, 0, &selected_sources);
-            let y = any_of(row, ns, &selected_years);
-            let t = any_of(row, ns + ny, &selected_themes);
+            let [s, y, t] = self.passing_row(row, &selected);
             out.total += u64::from((m & s & y & t).count_ones());
             if spec.count_source {
                 let a = m & y & t;
