@@ -11,6 +11,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
@@ -203,8 +204,52 @@ pub struct Found {
 }
 
 pub struct FolioCollector {
-    pub spec: CollectSpec,
-    pub ranking: Ranking,
+    spec: CollectSpec,
+    ranking: Ranking,
+    /// The best lower bound known so far on the score the final top hits end at, shared by
+    /// the segments of one search (see [`Floor`]).
+    floor: Arc<Floor>,
+}
+
+impl FolioCollector {
+    pub fn new(spec: CollectSpec, ranking: Ranking) -> FolioCollector {
+        FolioCollector {
+            spec,
+            ranking,
+            floor: Arc::default(),
+        }
+    }
+}
+
+/// A segment whose top hits are full knows that the search's top hits end at its worst kept
+/// score or above: a paragraph of a later segment scoring below it cannot enter. Each segment
+/// starts from the best such score of the segments finished before it, so its ranking passes
+/// (block-max WAND, MaxScore, the boosted pass) skip from the start what would only have
+/// filled its own top hits to be dropped when the segments' hits are merged. Used only when
+/// hits are sorted by relevance and not grouped; a paragraph that only ties the floor still
+/// enters (it may come first in corpus order).
+#[derive(Debug)]
+struct Floor(AtomicU32);
+
+impl Default for Floor {
+    fn default() -> Self {
+        Floor(AtomicU32::new(Score::NEG_INFINITY.to_bits()))
+    }
+}
+
+impl Floor {
+    fn get(&self) -> Option<Score> {
+        let s = Score::from_bits(self.0.load(AtomicOrdering::Relaxed));
+        (s > Score::NEG_INFINITY).then_some(s)
+    }
+
+    fn raise(&self, score: Score) {
+        let _ = self
+            .0
+            .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |old| {
+                (score > Score::from_bits(old)).then_some(score.to_bits())
+            });
+    }
 }
 
 /// How hits are scored.
@@ -321,6 +366,9 @@ pub struct FolioSegmentCollector {
     /// that only ties the worst kept hit cannot enter the top hits after it (see
     /// [`Self::may_reach`]).
     ties_lose: bool,
+    /// The search's floor when hits are sorted by relevance and not grouped (see [`Floor`]):
+    /// its value when this segment started, and where to raise it when it ends.
+    floor: Option<(Option<Score>, Arc<Floor>)>,
     total: u64,
     top: TopK,
     groups: Option<HashMap<u64, Candidate>>,
@@ -352,9 +400,9 @@ impl Collector for FolioCollector {
             .bitmaps
             .as_ref()
             .and_then(|b| b.segment(reader.segment_id()));
-        let ties_lose = spec.sort == Sort::Relevance
-            && !spec.group
-            && bitmaps.as_ref().is_some_and(|b| b.order_increasing());
+        let by_score = spec.sort == Sort::Relevance && !spec.group;
+        let ties_lose = by_score && bitmaps.as_ref().is_some_and(|b| b.order_increasing());
+        let floor = by_score.then(|| (self.floor.get(), self.floor.clone()));
         Ok(FolioSegmentCollector {
             keys: FastU64::new(columns.facet_key.clone()),
             theme_bits: needs_themes.then(|| FastU64::new(columns.theme_bits.clone())),
@@ -378,6 +426,7 @@ impl Collector for FolioCollector {
             marked: Vec::new(),
             matched: 0,
             ties_lose,
+            floor,
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
             groups: spec.group.then(HashMap::new),
@@ -1231,6 +1280,12 @@ impl FolioSegmentCollector {
     #[inline]
     fn may_reach(&self, doc: DocId, best_possible: Score, bounds: &Bounds) -> bool {
         if self.ties_lose && bounds.extras.is_empty() {
+            if self
+                .floor_score()
+                .is_some_and(|floor| best_possible < floor)
+            {
+                return false;
+            }
             return self.top.worst().is_none_or(|worst| {
                 best_possible > worst.score
                     || (best_possible == worst.score && doc < worst.address.doc_id)
@@ -1313,9 +1368,20 @@ impl FolioSegmentCollector {
         }
     }
 
-    /// The smallest score the top hits still take, if they are full.
+    /// The smallest score the top hits still take, if they are full, or the search's floor if
+    /// higher: a paragraph must at least tie it to enter.
     fn worst_kept(&self) -> Option<Score> {
-        self.top.worst().map(|w| w.score)
+        let local = self.top.worst().map(|w| w.score);
+        match (local, self.floor_score()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The search's floor as this segment started, if it uses one.
+    #[inline]
+    fn floor_score(&self) -> Option<Score> {
+        self.floor.as_ref().and_then(|(floor, _)| *floor)
     }
 
     /// Whether a paragraph with this main score could still reach the top hits.
@@ -1378,6 +1444,9 @@ impl SegmentCollector for FolioSegmentCollector {
     }
 
     fn harvest(mut self) -> SegmentFound {
+        if let (Some((_, shared)), Some(worst)) = (&self.floor, self.top.worst()) {
+            shared.raise(worst.score);
+        }
         self.harvest_marked();
         if let Some(table) = self.table.take() {
             table.harvest(&mut self);

@@ -614,10 +614,7 @@ impl Engine {
         };
         if !pruned {
             let query = with_filters(compiled.combined());
-            let collector = FolioCollector {
-                spec: spec.clone(),
-                ranking: Ranking::Complete,
-            };
+            let collector = FolioCollector::new(spec.clone(), Ranking::Complete);
             return self.run(searcher, &stats, query.as_ref(), &collector);
         }
         // Block-max WAND needs the main part as tantivy's own term query or intersection; then
@@ -642,10 +639,7 @@ impl Engine {
             any,
             filters_parts.is_empty(),
         )?;
-        let collector = FolioCollector {
-            spec: spec.clone(),
-            ranking,
-        };
+        let collector = FolioCollector::new(spec.clone(), ranking);
         self.run(searcher, &stats, main.as_ref(), &collector)
     }
 
