@@ -319,10 +319,11 @@ struct UnionClause {
 pub struct Boosted {
     /// The main part and at least one boost, scoring main plus the boosts.
     pub ranked: Box<dyn Weight>,
-    /// The boosts alone, scoring: with a range read into the bitmap of matches, the boosted
-    /// paragraphs are those of the boosts marked there (every range match scores the same),
-    /// and tantivy's scorer of the range need not be built again for them.
-    pub boosts: Box<dyn Weight>,
+    /// The boosts alone, scoring, when the main part is a range (a prefix): with the range read
+    /// into the bitmap of matches, the boosted paragraphs are those of the boosts marked there
+    /// (every range match scores the same), and tantivy's scorer of the range need not be
+    /// built again for them.
+    pub boosts: Option<Box<dyn Weight>>,
     /// Each boost alone, scoring off: which paragraphs the first pass ranked.
     pub members: Vec<Box<dyn Weight>>,
 }
@@ -478,6 +479,15 @@ impl Collector for FolioCollector {
         };
         // Boosted paragraphs first, with exact scores: the top hits fill with high scores, and
         // the paragraphs ranked here are skipped below.
+        // The boosts' scorers, which tell the passes after it which paragraphs it ranked; they
+        // move forward only, so each pass that starts over needs new ones.
+        let member_scorers = || -> tantivy::Result<Vec<Box<dyn Scorer>>> {
+            boosted
+                .iter()
+                .flat_map(|b| &b.members)
+                .map(|w| w.scorer(reader, 1.0))
+                .collect()
+        };
         let mut members = Vec::new();
         let mut rank_boosted = |seg: &mut FolioSegmentCollector| -> tantivy::Result<()> {
             let Some(boosted) = boosted else {
@@ -492,9 +502,7 @@ impl Collector for FolioCollector {
                     }
                     seg.threshold(&bounds)
                 })?;
-            for w in &boosted.members {
-                members.push(w.scorer(reader, 1.0)?);
-            }
+            members = member_scorers()?;
             Ok(())
         };
         let Some(count) = count else {
@@ -505,14 +513,7 @@ impl Collector for FolioCollector {
                 if seg.top.k > 0 {
                     rank_boosted(&mut seg)?;
                     // Each of the union's passes starts over from the first paragraph.
-                    let new_members = || -> tantivy::Result<Vec<Box<dyn Scorer>>> {
-                        boosted
-                            .iter()
-                            .flat_map(|b| &b.members)
-                            .map(|w| w.scorer(reader, 1.0))
-                            .collect()
-                    };
-                    seg.rank_union(reader, union, &bounds, &new_members)?;
+                    seg.rank_union(reader, union, &bounds, &member_scorers)?;
                 }
                 return Ok(seg.harvest());
             }
@@ -521,17 +522,10 @@ impl Collector for FolioCollector {
                 && seg.mark_range(reader, range)?
             {
                 if seg.top.k > 0 {
-                    if let Some(boosted) = boosted {
+                    if let Some(boosts) = boosted.as_ref().and_then(|b| b.boosts.as_deref()) {
                         let mut bounds = bounds()?;
-                        seg.rank_boosted_marked(
-                            reader,
-                            &*boosted.boosts,
-                            RANGE_SCORE,
-                            &mut bounds,
-                        )?;
-                        for w in &boosted.members {
-                            members.push(w.scorer(reader, 1.0)?);
-                        }
+                        seg.rank_boosted_marked(reader, boosts, RANGE_SCORE, &mut bounds)?;
+                        members = member_scorers()?;
                     }
                     let mut bounds = bounds()?;
                     seg.rank_marked(RANGE_SCORE, &mut bounds, &mut members);

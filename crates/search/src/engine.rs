@@ -879,6 +879,8 @@ fn pruned_ranking(
     let unscored = EnableScoring::disabled_from_searcher(searcher);
     // Filter expressions make the main part more than the range, or than the union.
     let range = compiled.range.clone().filter(|_| unfiltered);
+    // With a counting pass of its own the range is counted by its weight like any query.
+    let count_range = if passes { None } else { range };
     // The clauses of `match=any` are read one by one when nothing else decides the matches.
     let union = any
         && unfiltered
@@ -902,7 +904,10 @@ fn pruned_ranking(
     if boosts_first && !compiled.boosts.is_empty() {
         let any_boost =
             AnyOfQuery::boxed(compiled.boosts.iter().map(|(q, _)| q.box_clone()).collect());
-        let boosts = any_boost.weight(scoring)?;
+        let boosts = match count_range {
+            Some(_) => Some(any_boost.weight(scoring)?),
+            None => None,
+        };
         let ranked = BooleanQuery::new(vec![
             (Occur::Must, main.box_clone()),
             (Occur::Must, any_boost),
@@ -952,7 +957,7 @@ fn pruned_ranking(
         } else {
             Vec::new()
         },
-        count_range: if passes { None } else { range },
+        count_range,
         boosted,
         any_union,
     })
