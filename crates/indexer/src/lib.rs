@@ -160,14 +160,19 @@ pub fn build(
                 }
                 Err(e) => return Err(e.into()),
             };
+            // One batch per document: tantivy writes a batch into one segment, so a document's
+            // paragraphs stay side by side (the doc ids of one segment, in corpus order).
+            let mut ops = Vec::with_capacity(doc.paragraphs.len());
             for p in &doc.paragraphs {
-                writer
-                    .add_document(paragraph_document(&fields, &mut codes, &doc.meta, p, order))?;
+                ops.push(tantivy::indexer::UserOperation::Add(paragraph_document(
+                    &fields, &mut codes, &doc.meta, p, order,
+                )));
                 order += 1;
                 for t in &p.themes {
                     *themes.entry(t.clone()).or_default() += 1;
                 }
             }
+            writer.run(ops)?;
             info.documents += 1;
             info.paragraphs += doc.paragraphs.len() as u64;
             info.dropped_lines += doc.dropped.len() as u64;

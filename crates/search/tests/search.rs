@@ -999,3 +999,34 @@ fn any_of_finds_and_scores_what_a_union_of_should_clauses_does() {
     }
     assert!(walked > 50 && sought > 20, "{walked} {sought}");
 }
+
+/// A document's paragraphs are written as one batch, so they sit side by side in one segment:
+/// what lets a field indexed once per document stand for all of its paragraphs.
+#[test]
+fn a_documents_paragraphs_are_side_by_side_in_one_segment() {
+    let searcher = bundled().index().reader().expect("reader").searcher();
+    assert!(
+        searcher.segment_readers().len() > 1,
+        "the check needs several segments"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for reader in searcher.segment_readers() {
+        let keys = reader
+            .fast_fields()
+            .u64(folio_search::schema::names::DOC_KEY)
+            .expect("doc_key");
+        let mut previous = None;
+        for doc in 0..reader.max_doc() {
+            let key = keys.first(doc).expect("every paragraph has a doc_key");
+            if previous != Some(key) {
+                assert!(
+                    seen.insert(key),
+                    "a document's paragraphs are split (segment {:?}, paragraph {doc})",
+                    reader.segment_id()
+                );
+            }
+            previous = Some(key);
+        }
+    }
+    assert!(seen.len() >= 5, "every bundled document is indexed");
+}
