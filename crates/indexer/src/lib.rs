@@ -14,6 +14,10 @@ use folio_search::schema::{FacetCodes, create_index, paragraph_document};
 use folio_search::{BuildInfo, CurrentBuild, IndexStore, SearchError};
 use rayon::prelude::*;
 
+mod queue;
+
+use queue::{Queue, Queued};
+
 /// Documents read and prepared at a time.
 const BATCH: usize = 64;
 
@@ -108,7 +112,9 @@ pub fn build(
         n => n,
     };
     let memory = config.writer_memory_mb.max(15 * threads) * 1024 * 1024;
-    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(threads, memory)?;
+    let mut writer: tantivy::IndexWriter<Queued> =
+        index.writer_with_num_threads(threads, memory)?;
+    let queue = std::sync::Arc::new(Queue::default());
 
     progress.begin(corpus.file_count(), corpus.total_bytes());
     let corpus_fingerprint = corpus.fingerprint().map_err(|source| CorpusError::Folder {
@@ -162,10 +168,14 @@ pub fn build(
             };
             // One batch per document: tantivy writes a batch into one segment, so a document's
             // paragraphs stay side by side (the doc ids of one segment, in corpus order).
+            // Counted while they wait for the indexing threads (see `queue`).
+            queue.enter(doc.paragraphs.len());
             let mut ops = Vec::with_capacity(doc.paragraphs.len());
-            for p in &doc.paragraphs {
-                ops.push(tantivy::indexer::UserOperation::Add(paragraph_document(
-                    &fields, &mut codes, &doc.meta, p, order,
+            for (i, p) in doc.paragraphs.iter().enumerate() {
+                let d = paragraph_document(&fields, &mut codes, &doc.meta, p, order, i == 0);
+                ops.push(tantivy::indexer::UserOperation::Add(Queued::new(
+                    d,
+                    queue.clone(),
                 )));
                 order += 1;
                 for t in &p.themes {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
-use tantivy::{Searcher, SegmentReader};
+use tantivy::{DocId, Searcher, SegmentReader, TERMINATED};
 
 use crate::schema::names;
 
@@ -22,19 +22,96 @@ pub struct SegmentColumns {
     pub theme_bits: Column<u64>,
     pub order: Column<u64>,
     pub doc_key: Column<u64>,
+    /// Where each document's paragraphs start.
+    pub starts: DocStarts,
 }
 
 impl SegmentColumns {
     /// Opens the columns of a segment (what a search does when none were kept for it).
     pub fn open(reader: &SegmentReader) -> tantivy::Result<SegmentColumns> {
         let ff = reader.fast_fields();
+        let doc_key = ff.u64(names::DOC_KEY)?;
         Ok(SegmentColumns {
             year: ff.u64(names::YEAR)?,
             facet_key: ff.u64(names::FACET_KEY)?,
             theme_bits: ff.u64(names::THEME_BITS)?,
             order: ff.u64(names::ORDER)?,
-            doc_key: ff.u64(names::DOC_KEY)?,
+            starts: DocStarts::from_keys(&doc_key, reader.max_doc()),
+            doc_key,
         })
+    }
+}
+
+/// The first paragraph of each document in a segment, one bit per paragraph.
+///
+/// The indexer writes a document's paragraphs as one batch, so they sit side by side in one
+/// segment (and merging keeps them so): a document is the run of paragraphs from one start to
+/// the next. The fields indexed once per document (title, authors) are on its first paragraph,
+/// and these runs spread their matches to the others.
+#[derive(Clone, Debug, Default)]
+pub struct DocStarts {
+    bits: Vec<u64>,
+    max_doc: DocId,
+}
+
+impl DocStarts {
+    /// A document starts wherever the document key changes.
+    fn from_keys(keys: &Column<u64>, max_doc: DocId) -> DocStarts {
+        let mut bits = vec![0u64; (max_doc as usize).div_ceil(64)];
+        let mut previous = None;
+        for doc in 0..max_doc {
+            let key = keys.first(doc);
+            if doc == 0 || key != previous {
+                bits[(doc / 64) as usize] |= 1 << (doc % 64);
+            }
+            previous = key;
+        }
+        DocStarts { bits, max_doc }
+    }
+
+    /// Documents in the segment (deleted ones included).
+    pub fn count(&self) -> u64 {
+        self.bits.iter().map(|w| w.count_ones() as u64).sum()
+    }
+
+    /// The first paragraph of the document holding `doc`.
+    pub fn start_of(&self, doc: DocId) -> DocId {
+        let mut w = (doc / 64) as usize;
+        // The bits up to and including `doc`'s.
+        let mut word = self.bits[w] & (u64::MAX >> (63 - doc % 64));
+        while word == 0 {
+            // Paragraph 0 always starts a document, so a set bit is always found.
+            w -= 1;
+            word = self.bits[w];
+        }
+        w as DocId * 64 + 63 - word.leading_zeros()
+    }
+
+    /// The first paragraph after the document holding `doc` (`max_doc` after the last).
+    pub fn end_of(&self, doc: DocId) -> DocId {
+        let from = doc + 1;
+        if from >= self.max_doc {
+            return self.max_doc;
+        }
+        let mut w = (from / 64) as usize;
+        let mut word = self.bits[w] & (u64::MAX << (from % 64));
+        while word == 0 {
+            w += 1;
+            match self.bits.get(w) {
+                Some(&next) => word = next,
+                None => return self.max_doc,
+            }
+        }
+        (w as DocId * 64 + word.trailing_zeros()).min(self.max_doc)
+    }
+
+    pub fn max_doc(&self) -> DocId {
+        self.max_doc
+    }
+
+    /// Whether `doc` is past the segment's last paragraph ([`TERMINATED`] included).
+    pub fn is_past(&self, doc: DocId) -> bool {
+        doc >= self.max_doc || doc == TERMINATED
     }
 }
 
@@ -42,6 +119,9 @@ impl SegmentColumns {
 #[derive(Default)]
 pub struct FastColumns {
     segments: HashMap<SegmentId, Arc<SegmentColumns>>,
+    /// Documents in the index (deleted ones included): the count of the fields indexed once per
+    /// document.
+    documents: u64,
 }
 
 impl std::fmt::Debug for FastColumns {
@@ -56,10 +136,21 @@ impl FastColumns {
     /// Opens the columns of each of the searcher's segments.
     pub fn open(searcher: &Searcher) -> tantivy::Result<FastColumns> {
         let mut segments = HashMap::new();
+        let mut documents = 0;
         for reader in searcher.segment_readers() {
-            segments.insert(reader.segment_id(), Arc::new(SegmentColumns::open(reader)?));
+            let columns = SegmentColumns::open(reader)?;
+            documents += columns.starts.count();
+            segments.insert(reader.segment_id(), Arc::new(columns));
         }
-        Ok(FastColumns { segments })
+        Ok(FastColumns {
+            segments,
+            documents,
+        })
+    }
+
+    /// Documents in the index when it was opened (deleted ones included).
+    pub fn documents(&self) -> u64 {
+        self.documents
     }
 
     /// The columns of a segment: those kept for it, or opened now (a segment the index did
@@ -69,5 +160,34 @@ impl FastColumns {
             Some(c) => Ok(c.clone()),
             None => Ok(Arc::new(SegmentColumns::open(reader)?)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts(max_doc: DocId, firsts: &[DocId]) -> DocStarts {
+        let mut bits = vec![0u64; (max_doc as usize).div_ceil(64)];
+        for &d in firsts {
+            bits[(d / 64) as usize] |= 1 << (d % 64);
+        }
+        DocStarts { bits, max_doc }
+    }
+
+    #[test]
+    fn every_paragraph_finds_its_documents_first_and_next() {
+        let firsts = [0, 1, 63, 64, 65, 130, 199];
+        let s = starts(200, &firsts);
+        assert_eq!(s.count(), firsts.len() as u64);
+        for doc in 0..200 {
+            let start = *firsts.iter().rev().find(|&&f| f <= doc).unwrap();
+            let end = firsts.iter().find(|&&f| f > doc).copied().unwrap_or(200);
+            assert_eq!(s.start_of(doc), start, "start of {doc}");
+            assert_eq!(s.end_of(doc), end, "end of {doc}");
+        }
+        // One document over several words.
+        let s = starts(300, &[0]);
+        assert_eq!((s.start_of(299), s.end_of(0)), (0, 300));
     }
 }

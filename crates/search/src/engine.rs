@@ -485,7 +485,7 @@ impl Engine {
         spec: &CollectSpec,
     ) -> Result<Found> {
         let has_content = concepts.iter().any(|c| !c.negated && !c.stopword);
-        let stats = SearchStats::new(searcher);
+        let stats = SearchStats::new(searcher, &self.fields, self.columns.documents());
         let live: Vec<&Concept> = concepts
             .iter()
             .filter(|c| !(c.stopword && has_content))
@@ -515,7 +515,11 @@ impl Engine {
     /// Whether a concept is one word (or alternative words) that no paragraph's text, title or
     /// section holds.
     fn held_nowhere(&self, stats: &SearchStats<'_>, concept: &Concept) -> bool {
-        let fields = [self.fields.text, self.fields.title, self.fields.section];
+        let fields = [
+            self.fields.text,
+            self.fields.title_terms,
+            self.fields.section,
+        ];
         !concept.alts.is_empty()
             && concept.alts.iter().all(|(target, unit)| match unit {
                 crate::query::Unit::Terms {
@@ -540,7 +544,7 @@ impl Engine {
         filter: Option<&FilterExpr>,
         spec: &CollectSpec,
     ) -> Result<Found> {
-        let stats = SearchStats::new(searcher);
+        let stats = SearchStats::new(searcher, &self.fields, self.columns.documents());
         let idf = |c: &Concept| self.idf(searcher, &stats, c);
         // Bounds ask for the same words on the same fields several times (each concept, each
         // of its fields, the proximity pairs); a BM25 weight fills a table of 256 norms.
@@ -567,6 +571,7 @@ impl Engine {
             proximity_boost: self.options.config.proximity_boost,
             idf: &idf,
             max_score: &max_score,
+            columns: Some(&self.columns),
         };
         let compiled = compiler.compile_parts(concepts, any);
         // Sorting by year or grouping by document needs every match's complete score; ranking by

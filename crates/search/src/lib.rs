@@ -10,6 +10,7 @@ pub mod analyzer;
 pub mod bitmaps;
 pub mod collector;
 pub mod columns;
+pub mod documents;
 pub mod engine;
 pub mod error;
 pub mod eval;

@@ -28,6 +28,7 @@
 
 use std::collections::HashSet;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use folio_text::Analyzer;
 use serde::Deserialize;
@@ -40,6 +41,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
+use crate::columns::FastColumns;
+use crate::documents::DocumentQuery;
 use crate::schema::Fields;
 
 /// Which field an atom searches.
@@ -427,6 +430,8 @@ pub struct Compiler<'a> {
     /// The most BM25 can give these words on a field (as a phrase when several), for the
     /// bounds of [`Compiled::extras`].
     pub max_score: &'a dyn Fn(Field, &[String]) -> f32,
+    /// The index's kept columns, which know where each document's paragraphs start.
+    pub columns: Option<&'a Arc<FastColumns>>,
 }
 
 /// Words between two query words that still count as "near" for the proximity boost.
@@ -449,10 +454,20 @@ impl Compiler<'_> {
     fn field(&self, target: Target) -> Field {
         match target {
             Target::Text => self.fields.text,
-            Target::Title => self.fields.title,
+            Target::Title => self.fields.title_terms,
             Target::Section => self.fields.section,
-            Target::Author => self.fields.authors,
+            Target::Author => self.fields.author_terms,
         }
+    }
+
+    /// The query of a unit on `field`; on a field indexed once per document, spread to each
+    /// paragraph of the documents it matches.
+    fn unit_query_spread(&self, field: Field, unit: &Unit) -> Box<dyn Query> {
+        let query = self.unit_query(field, unit);
+        if field == self.fields.title_terms || field == self.fields.author_terms {
+            return DocumentQuery::boxed(query, self.columns.cloned());
+        }
+        query
     }
 
     fn unit_query(&self, field: Field, unit: &Unit) -> Box<dyn Query> {
@@ -543,7 +558,7 @@ impl Compiler<'_> {
     fn concept_query(&self, concept: &Concept, retarget: Option<Target>) -> Option<Box<dyn Query>> {
         let mut alts: Vec<Box<dyn Query>> = self
             .alternatives(concept, retarget)
-            .map(|(field, unit)| self.unit_query(field, unit))
+            .map(|(field, unit)| self.unit_query_spread(field, unit))
             .collect();
         match alts.len() {
             0 => None,

@@ -1,7 +1,10 @@
 //! The index schema: the one place where the fields of a paragraph document are defined.
 //!
 //! Every paragraph is a tantivy document carrying its own text and a copy of its document's
-//! metadata, so that a hit needs no second lookup and facets count paragraphs directly.
+//! metadata, so that a hit needs no second lookup and facets count paragraphs directly. The
+//! words of the title and authors are indexed once per document, on its first paragraph: a
+//! document's paragraphs sit side by side in one segment, and a match there stands for all of
+//! them (see [`crate::documents`]).
 
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
@@ -11,7 +14,7 @@ use tantivy::schema::{
 use crate::analyzer::{ANALYZER_NAME, TEXT_ANALYZER_NAME};
 
 /// Version of the schema and analysis; an index built with another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Field names, as constants so that every crate spells them the same way.
 pub mod names {
@@ -25,6 +28,7 @@ pub mod names {
     pub const KIND: &str = "kind";
     pub const LABEL: &str = "label";
     pub const TITLE: &str = "title";
+    pub const TITLE_TERMS: &str = "title_terms";
     pub const SECTION: &str = "section";
     pub const TEXT: &str = "text";
     pub const SOURCE: &str = "source";
@@ -33,6 +37,7 @@ pub mod names {
     pub const DOC_THEMES: &str = "doc_themes";
     pub const DATE: &str = "date";
     pub const AUTHORS: &str = "authors";
+    pub const AUTHOR_TERMS: &str = "author_terms";
     pub const URL: &str = "url";
     pub const LANGUAGE: &str = "language";
     pub const SERIES: &str = "series";
@@ -60,8 +65,11 @@ pub struct Fields {
     /// `body`, `quote` or `footnote`: raw, stored, fast.
     pub kind: Field,
     pub label: Field,
-    /// Analyzed, stored: searched with `title:` and used to boost matching paragraphs.
+    /// The document's title, stored.
     pub title: Field,
+    /// The title's words, on the document's first paragraph only: searched with `title:` and
+    /// used to boost the paragraphs of matching documents.
+    pub title_terms: Field,
     /// Analyzed, stored: the heading above the paragraph.
     pub section: Field,
     /// Analyzed with positions and common grams, stored: what a paragraph matches on.
@@ -72,8 +80,10 @@ pub struct Fields {
     pub themes: Field,
     pub doc_themes: Field,
     pub date: Field,
-    /// Analyzed (for `author:`), stored.
+    /// Stored.
     pub authors: Field,
+    /// The authors' words (for `author:`), on the document's first paragraph only.
+    pub author_terms: Field,
     pub url: Field,
     pub language: Field,
     pub series: Field,
@@ -86,18 +96,20 @@ fn analyzed(positions: bool) -> TextOptions {
 }
 
 fn analyzed_with(tokenizer: &str, positions: bool) -> TextOptions {
+    indexed_only(tokenizer, positions).set_stored()
+}
+
+fn indexed_only(tokenizer: &str, positions: bool) -> TextOptions {
     let record = if positions {
         IndexRecordOption::WithFreqsAndPositions
     } else {
         IndexRecordOption::WithFreqs
     };
-    TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer)
-                .set_index_option(record),
-        )
-        .set_stored()
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(record),
+    )
 }
 
 /// Builds the schema.
@@ -121,7 +133,8 @@ pub fn build_schema() -> (Schema, Fields) {
         ),
         kind: b.add_text_field(KIND, STRING | STORED),
         label: b.add_text_field(LABEL, stored_only.clone()),
-        title: b.add_text_field(TITLE, analyzed(true)),
+        title: b.add_text_field(TITLE, stored_only.clone()),
+        title_terms: b.add_text_field(TITLE_TERMS, indexed_only(ANALYZER_NAME, true)),
         section: b.add_text_field(SECTION, analyzed(true)),
         text: b.add_text_field(TEXT, analyzed_with(TEXT_ANALYZER_NAME, true)),
         source: b.add_text_field(SOURCE, STRING | STORED),
@@ -135,7 +148,8 @@ pub fn build_schema() -> (Schema, Fields) {
         themes: b.add_text_field(THEMES, STRING | STORED),
         doc_themes: b.add_text_field(DOC_THEMES, stored_only.clone()),
         date: b.add_text_field(DATE, stored_only.clone()),
-        authors: b.add_text_field(AUTHORS, analyzed(true)),
+        authors: b.add_text_field(AUTHORS, stored_only.clone()),
+        author_terms: b.add_text_field(AUTHOR_TERMS, indexed_only(ANALYZER_NAME, true)),
         url: b.add_text_field(URL, stored_only.clone()),
         language: b.add_text_field(LANGUAGE, STRING | STORED),
         series: b.add_text_field(SERIES, stored_only.clone()),
@@ -229,13 +243,15 @@ impl FacetCodes {
     }
 }
 
-/// The tantivy document of one paragraph. `order` is its rank in corpus order.
+/// The tantivy document of one paragraph. `order` is its rank in corpus order; `first`: the
+/// paragraph is its document's first (which carries the words of the title and authors).
 pub fn paragraph_document(
     fields: &Fields,
     codes: &mut FacetCodes,
     meta: &folio_corpus::DocumentMeta,
     paragraph: &folio_corpus::Paragraph,
     order: u64,
+    first: bool,
 ) -> tantivy::TantivyDocument {
     let mut d = tantivy::TantivyDocument::default();
     let source_id = codes.source_id(&meta.source);
@@ -257,6 +273,12 @@ pub fn paragraph_document(
         d.add_text(fields.label, label);
     }
     d.add_text(fields.title, &meta.title);
+    if first {
+        d.add_text(fields.title_terms, &meta.title);
+        for a in &meta.authors {
+            d.add_text(fields.author_terms, a);
+        }
+    }
     if let Some(section) = &paragraph.section {
         d.add_text(fields.section, section);
     }

@@ -945,10 +945,13 @@ fn any_of_finds_and_scores_what_a_union_of_should_clauses_does() {
                 term(fields.text, "economy"),
                 IndexRecordOption::WithFreqs,
             )),
-            Box::new(TermQuery::new(
-                term(fields.title, "Korea"),
-                IndexRecordOption::WithFreqs,
-            )),
+            folio_search::documents::DocumentQuery::boxed(
+                Box::new(TermQuery::new(
+                    term(fields.title_terms, "Korea"),
+                    IndexRecordOption::WithFreqs,
+                )),
+                None,
+            ),
             Box::new(PhraseQuery::new(vec![
                 term(fields.text, "foreign"),
                 term(fields.text, "trade"),
@@ -1029,4 +1032,82 @@ fn a_documents_paragraphs_are_side_by_side_in_one_segment() {
         }
     }
     assert!(seen.len() >= 5, "every bundled document is indexed");
+}
+
+/// Title and author words are indexed on a document's first paragraph only; a match there
+/// stands for every paragraph of the document, alone, excluded, or beside other words.
+#[test]
+fn title_and_author_words_match_every_paragraph_of_their_documents() {
+    use tantivy::Term;
+    use tantivy::collector::Count;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::IndexRecordOption;
+
+    let e = bundled();
+    let searcher = e.index().reader().expect("reader").searcher();
+    let fields = e.fields();
+    let paragraphs = |doc_id: &str| {
+        let q = TermQuery::new(
+            Term::from_field_text(fields.doc_id, doc_id),
+            IndexRecordOption::Basic,
+        );
+        searcher.search(&q, &Count).expect("count") as u64
+    };
+    // Each document's id by a word of its title that no other title has.
+    let doc_of = |title_word: &str| {
+        let r = search(
+            e,
+            SearchRequest {
+                group: Some(folio_search::model::Group::Doc),
+                ..req(&format!("title:{title_word}"))
+            },
+        );
+        assert_eq!(r.hits.len(), 1, "{title_word}: {:?}", r.hits);
+        r.hits[0].doc_id.clone()
+    };
+    let (control, narrative, defence, juche, grants) = (
+        doc_of("reimposing"),
+        doc_of("narrative"),
+        doc_of("defence"),
+        doc_of("juche"),
+        doc_of("grants"),
+    );
+    let expect = |q: &str, docs: &[&String]| {
+        let r = search(e, req(q));
+        let want: u64 = docs.iter().map(|d| paragraphs(d)).sum();
+        assert_eq!(r.total, want, "{q}");
+        for hit in &r.hits {
+            assert!(docs.contains(&&hit.doc_id), "{q}: {}", hit.id);
+        }
+        let mut positions: Vec<u32> = r.hits.iter().map(|h| h.position).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        assert!(
+            positions.len() > 1 || want <= 1,
+            "{q}: not only first paragraphs"
+        );
+    };
+    expect("title:juche", &[&juche]);
+    expect("title:grants", &[&grants]);
+    expect(
+        "author:\"rachel minyoung lee\"",
+        &[&narrative, &defence, &juche],
+    );
+    expect("author:carlin -title:juche", &[&narrative]);
+    expect("title:policymaking title:trade", &[&narrative, &juche]);
+    expect("author:hwang", &[&control]);
+    // Beside a word of the text: the document's paragraphs that hold the word.
+    let r = search(e, req("title:juche economy"));
+    let r2 = search(
+        e,
+        SearchRequest {
+            filters: folio_search::model::Filters {
+                doc: Some(juche.clone()),
+                ..Default::default()
+            },
+            ..req("economy")
+        },
+    );
+    assert!(r.total > 1);
+    assert_eq!(r.total, r2.total);
 }
