@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Searcher, SegmentReader};
+use tantivy::{DocId, Searcher, SegmentReader, TERMINATED};
 
 use folio_corpus::Kind;
 
@@ -289,4 +289,23 @@ impl SegmentBitmaps {
 
 fn saturate(year: u64) -> u32 {
     u32::try_from(year).unwrap_or(u32::MAX)
+}
+
+/// The first paragraph at or after `from` whose bit is set, or [`TERMINATED`].
+pub(crate) fn next_bit(bits: &[u64], from: DocId) -> DocId {
+    let mut w = (from / 64) as usize;
+    let Some(&first) = bits.get(w) else {
+        return TERMINATED;
+    };
+    let mut word = first & (!0u64 << (from % 64));
+    loop {
+        if word != 0 {
+            return (w * 64) as DocId + word.trailing_zeros();
+        }
+        w += 1;
+        match bits.get(w) {
+            Some(&next) => word = next,
+            None => return TERMINATED,
+        }
+    }
 }

@@ -20,7 +20,7 @@ use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
-use crate::bitmaps::{FacetBitmaps, SegmentBitmaps};
+use crate::bitmaps::{FacetBitmaps, SegmentBitmaps, next_bit};
 use crate::columns::{FastColumns, SegmentColumns};
 use crate::model::{Sort, YearRange};
 use crate::query::TermRange;
@@ -696,25 +696,6 @@ fn set_bits(bitmap: &mut [u64], docs: &[DocId]) {
         bits |= 1 << (doc % 64);
     }
     bitmap[word] |= bits;
-}
-
-/// The first paragraph at or after `from` whose bit is set, or [`TERMINATED`].
-fn next_bit(bits: &[u64], from: DocId) -> DocId {
-    let mut w = (from / 64) as usize;
-    let Some(&first) = bits.get(w) else {
-        return TERMINATED;
-    };
-    let mut word = first & (!0u64 << (from % 64));
-    loop {
-        if word != 0 {
-            return (w * 64) as DocId + word.trailing_zeros();
-        }
-        w += 1;
-        match bits.get(w) {
-            Some(&next) => word = next,
-            None => return TERMINATED,
-        }
-    }
 }
 
 /// Calls `f` with each block of a term's postings (up to 128 doc ids, in order).

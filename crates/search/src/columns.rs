@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Searcher, SegmentReader, TERMINATED};
+use tantivy::{DocId, Searcher, SegmentReader};
 
+use crate::bitmaps::next_bit;
 use crate::schema::names;
 
 /// One segment's opened columns.
@@ -52,6 +53,8 @@ impl SegmentColumns {
 pub struct DocStarts {
     bits: Vec<u64>,
     max_doc: DocId,
+    /// Documents (set bits).
+    count: u64,
 }
 
 impl DocStarts {
@@ -66,12 +69,21 @@ impl DocStarts {
             }
             previous = key;
         }
-        DocStarts { bits, max_doc }
+        DocStarts::new(bits, max_doc)
+    }
+
+    fn new(bits: Vec<u64>, max_doc: DocId) -> DocStarts {
+        let count = bits.iter().map(|w| w.count_ones() as u64).sum();
+        DocStarts {
+            bits,
+            max_doc,
+            count,
+        }
     }
 
     /// Documents in the segment (deleted ones included).
     pub fn count(&self) -> u64 {
-        self.bits.iter().map(|w| w.count_ones() as u64).sum()
+        self.count
     }
 
     /// The first paragraph of the document holding `doc`.
@@ -89,29 +101,16 @@ impl DocStarts {
 
     /// The first paragraph after the document holding `doc` (`max_doc` after the last).
     pub fn end_of(&self, doc: DocId) -> DocId {
-        let from = doc + 1;
-        if from >= self.max_doc {
-            return self.max_doc;
-        }
-        let mut w = (from / 64) as usize;
-        let mut word = self.bits[w] & (u64::MAX << (from % 64));
-        while word == 0 {
-            w += 1;
-            match self.bits.get(w) {
-                Some(&next) => word = next,
-                None => return self.max_doc,
-            }
-        }
-        (w as DocId * 64 + word.trailing_zeros()).min(self.max_doc)
+        next_bit(&self.bits, doc + 1).min(self.max_doc)
     }
 
     pub fn max_doc(&self) -> DocId {
         self.max_doc
     }
 
-    /// Whether `doc` is past the segment's last paragraph ([`TERMINATED`] included).
+    /// Whether `doc` is past the segment's last paragraph ([`tantivy::TERMINATED`] included).
     pub fn is_past(&self, doc: DocId) -> bool {
-        doc >= self.max_doc || doc == TERMINATED
+        doc >= self.max_doc
     }
 }
 
@@ -172,7 +171,7 @@ mod tests {
         for &d in firsts {
             bits[(d / 64) as usize] |= 1 << (d % 64);
         }
-        DocStarts { bits, max_doc }
+        DocStarts::new(bits, max_doc)
     }
 
     #[test]

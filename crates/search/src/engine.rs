@@ -571,7 +571,7 @@ impl Engine {
             proximity_boost: self.options.config.proximity_boost,
             idf: &idf,
             max_score: &max_score,
-            columns: Some(&self.columns),
+            columns: &self.columns,
         };
         let compiled = compiler.compile_parts(concepts, any);
         // Sorting by year or grouping by document needs every match's complete score; ranking by

@@ -431,7 +431,7 @@ pub struct Compiler<'a> {
     /// bounds of [`Compiled::extras`].
     pub max_score: &'a dyn Fn(Field, &[String]) -> f32,
     /// The index's kept columns, which know where each document's paragraphs start.
-    pub columns: Option<&'a Arc<FastColumns>>,
+    pub columns: &'a Arc<FastColumns>,
 }
 
 /// Words between two query words that still count as "near" for the proximity boost.
@@ -465,7 +465,7 @@ impl Compiler<'_> {
     fn unit_query_spread(&self, field: Field, unit: &Unit) -> Box<dyn Query> {
         let query = self.unit_query(field, unit);
         if field == self.fields.title_terms || field == self.fields.author_terms {
-            return DocumentQuery::boxed(query, self.columns.cloned());
+            return DocumentQuery::boxed(query, Some(self.columns.clone()));
         }
         query
     }
