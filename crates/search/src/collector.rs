@@ -273,7 +273,7 @@ pub enum Ranking {
         /// are common, intersected as bitmaps) instead of through the weight's scorer.
         count_terms: Vec<Term>,
         /// With `count`: boosts (title, section) ranked exactly in a pass of their own first.
-        boosted: Option<Boosted>,
+        boosted: Option<Box<Boosted>>,
         /// Without `count`: the main part is exactly this range of terms (a prefix), every
         /// match scoring [`RANGE_SCORE`]. In a segment with facet bitmaps and no deletions its
         /// postings go straight into the bitmap of matches, which counts them, and ranking
@@ -326,6 +326,21 @@ pub struct Boosted {
     pub boosts: Option<Box<dyn Weight>>,
     /// Each boost alone, scoring off: which paragraphs the first pass ranked.
     pub members: Vec<Box<dyn Weight>>,
+    /// With a title boost and a bound on the main part: the boosted pass passes over whole
+    /// documents that cannot reach the top.
+    pub documents: Option<DocumentBounds>,
+}
+
+/// What bounds the score of a document's boosted paragraphs: the title's score, the same for
+/// every paragraph of the document (titles are matched once per document), plus the most the
+/// main part and the other boosts can add. A document whose bound cannot reach the top is
+/// passed over whole, where the intersection would seek the main part's postings and score
+/// every one of its paragraphs.
+pub struct DocumentBounds {
+    /// The title boost alone, scoring.
+    pub title: Box<dyn Weight>,
+    /// The most the main part and the other boosts can add.
+    pub rest: Score,
 }
 
 pub struct SegmentFound {
@@ -340,6 +355,8 @@ pub struct SegmentFound {
 pub struct FolioSegmentCollector {
     spec: CollectSpec,
     segment: SegmentOrdinal,
+    /// The segment's columns (where its documents start).
+    columns: Arc<SegmentColumns>,
     /// Source, year and kind of each paragraph.
     keys: FastU64,
     /// Themes of each paragraph, read only when a theme filter or facet needs them.
@@ -428,6 +445,7 @@ impl Collector for FolioCollector {
             matched: 0,
             ties_lose,
             floor,
+            columns,
             total: 0,
             top: TopK::new(if spec.group { 0 } else { spec.top_k }),
             groups: spec.group.then(HashMap::new),
@@ -494,14 +512,24 @@ impl Collector for FolioCollector {
                 return Ok(());
             };
             let mut bounds = bounds()?;
-            boosted
-                .ranked
-                .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                    if is_alive(doc) {
-                        seg.rank_passing(doc, score, &mut bounds);
-                    }
-                    seg.threshold(&bounds)
-                })?;
+            match &boosted.documents {
+                Some(documents) => seg.rank_boosted_documents(
+                    reader,
+                    boosted.ranked.as_ref(),
+                    documents,
+                    &mut bounds,
+                )?,
+                None => {
+                    boosted
+                        .ranked
+                        .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                            if is_alive(doc) {
+                                seg.rank_passing(doc, score, &mut bounds);
+                            }
+                            seg.threshold(&bounds)
+                        })?
+                }
+            }
             members = member_scorers()?;
             Ok(())
         };
@@ -1187,6 +1215,60 @@ impl FolioSegmentCollector {
             }
             self.threshold(&bounds) - bonus
         })
+    }
+
+    /// The boosted pass document by document (see [`DocumentBounds`]): a document whose title
+    /// score and `documents.rest` cannot pass the threshold is passed over whole.
+    fn rank_boosted_documents(
+        &mut self,
+        reader: &SegmentReader,
+        ranked: &dyn Weight,
+        documents: &DocumentBounds,
+        bounds: &mut Bounds,
+    ) -> tantivy::Result<()> {
+        let alive = reader.alive_bitset();
+        let mut scorer = ranked.scorer(reader, 1.0)?;
+        let mut title = documents.title.scorer(reader, 1.0)?;
+        let columns = self.columns.clone();
+        let starts = &columns.starts;
+        // The end of the current document and the most its paragraphs can score.
+        let (mut end, mut best) = (0, Score::MAX);
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if doc >= end {
+                end = starts.end_of(doc);
+                let in_title = title.doc() == doc || (title.doc() < doc && title.seek(doc) == doc);
+                best = documents.rest + if in_title { title.score() } else { 0.0 };
+            }
+            let threshold = self.threshold(bounds);
+            if best < threshold {
+                // Not this document; and when the rest alone cannot enter either, only a
+                // document whose title lifts it enough can: found on the title's matches, one
+                // per document, without reading the main part's postings in between.
+                let mut next = end;
+                if documents.rest < threshold {
+                    next = if title.doc() < end {
+                        title.seek(end)
+                    } else {
+                        title.doc()
+                    };
+                    while next != TERMINATED && documents.rest + title.score() < threshold {
+                        next = title.seek(starts.end_of(next));
+                    }
+                }
+                if next >= reader.max_doc() {
+                    break;
+                }
+                doc = scorer.seek(next);
+                continue;
+            }
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                let score = scorer.score();
+                self.rank_passing(doc, score, bounds);
+            }
+            doc = scorer.advance();
+        }
+        Ok(())
     }
 
     /// Ranks the paragraphs `boosts` matches among those marked in the bitmap of matches, each

@@ -20,7 +20,9 @@ use tantivy::{
 };
 
 use crate::bitmaps::FacetBitmaps;
-use crate::collector::{AnyUnion, Boosted, CollectSpec, FolioCollector, Found, Ranking};
+use crate::collector::{
+    AnyUnion, Boosted, CollectSpec, DocumentBounds, FolioCollector, Found, Ranking,
+};
 use crate::columns::FastColumns;
 use crate::error::{Result, SearchError};
 use crate::filter::FilterExpr;
@@ -921,11 +923,26 @@ fn pruned_ranking(
         for (q, _) in &compiled.boosts {
             members.push(q.weight(unscored)?);
         }
-        boosted = Some(Boosted {
+        let documents = match compiled.title_boost {
+            // With a pass of its own the main part is exactly the words.
+            Some(title) if passes => {
+                let others: f32 = (compiled.boosts.iter().enumerate())
+                    .filter(|(i, _)| *i != title)
+                    .map(|(_, (_, bound))| bound)
+                    .sum();
+                Some(DocumentBounds {
+                    title: compiled.boosts[title].0.weight(scoring)?,
+                    rest: compiled.words_bound + others,
+                })
+            }
+            _ => None,
+        };
+        boosted = Some(Box::new(Boosted {
             ranked: ranked.weight(scoring)?,
             boosts,
             members,
-        });
+            documents,
+        }));
     }
     let count = if passes {
         Some(main.weight(unscored)?)

@@ -624,6 +624,7 @@ impl Compiler<'_> {
         // Whether every clause of `main` is one word, searched with frequencies.
         let mut all_words = !any;
         let mut words: Vec<Term> = Vec::new();
+        let mut words_bound = 0.0;
         let mut required: Vec<&Concept> = Vec::new();
         let mut any_clauses: Vec<AnyClause> = Vec::new();
         let mut negated = false;
@@ -668,6 +669,10 @@ impl Compiler<'_> {
                 extras.push((q, self.concept_bound(c, None)));
             } else {
                 all_words &= one_term.is_some();
+                if let Some(t) = &one_term {
+                    let word = t.value().as_str().unwrap_or_default().to_string();
+                    words_bound += (self.max_score)(self.fields.text, &[word]);
+                }
                 words.extend(one_term);
                 required.push(c);
                 main.push((Occur::Must, q));
@@ -715,7 +720,9 @@ impl Compiler<'_> {
                 boosts,
                 prunable: false,
                 words,
+                words_bound,
                 range,
+                title_boost: None,
                 any_clauses,
             };
         }
@@ -763,6 +770,7 @@ impl Compiler<'_> {
             }
         }
         // Title and section: any positive text concept found there adds to the score.
+        let mut title_boost = None;
         for (target, boost) in [
             (Target::Title, self.title_boost),
             (Target::Section, self.section_boost),
@@ -781,6 +789,9 @@ impl Compiler<'_> {
                 })
                 .collect();
             if !parts.is_empty() {
+                if target == Target::Title {
+                    title_boost = Some(boosts.len());
+                }
                 boosts.push((
                     Box::new(BoostQuery::new(AnyOfQuery::boxed(parts), boost)),
                     bound * boost,
@@ -793,7 +804,9 @@ impl Compiler<'_> {
             boosts,
             prunable: all_words,
             words,
+            words_bound,
             range,
+            title_boost,
             any_clauses,
         }
     }
@@ -816,10 +829,15 @@ pub struct Compiled {
     pub prunable: bool,
     /// The terms `main` requires (when `prunable`): words, or a phrase's one common gram.
     pub words: Vec<Term>,
+    /// The most `words` can score together.
+    pub words_bound: f32,
     /// `main` is exactly this range of terms (one prefix), every match scoring 1.
     pub range: Option<TermRange>,
     /// In `match=any` without exclusions, `main` is the union of these clauses.
     pub any_clauses: Vec<AnyClause>,
+    /// Which of `boosts` is the title's: matched once per document, it adds the same to every
+    /// paragraph of a document.
+    pub title_boost: Option<usize>,
 }
 
 /// A clause of a `match=any` union: a paragraph holding it scores the clause's score plus its

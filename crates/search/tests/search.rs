@@ -871,6 +871,12 @@ fn pruned_ranking_equals_complete_scoring() {
         // Relaxed: a union of the words the index holds.
         "market reform xyzzy",
         "food nuclear xyzzy prices",
+        // Words of several titles: documents passed over in the boosted pass.
+        "trade",
+        "foreign trade",
+        "korea economic",
+        "north korea trade",
+        "juche",
     ];
     // `match=any`: a union of words, of a phrase or synonyms and words.
     let any_queries = [
@@ -1110,4 +1116,80 @@ fn title_and_author_words_match_every_paragraph_of_their_documents() {
     );
     assert!(r.total > 1);
     assert_eq!(r.total, r2.total);
+}
+
+/// Many documents whose titles hold the word, with titles and paragraphs of every length: the
+/// boosted pass passes over whole documents whose title score cannot lift them into the top
+/// hits, and walks the titles alone to the next that can. It must find what complete scoring
+/// finds.
+#[test]
+fn documents_passed_over_by_their_title_could_not_reach_the_top() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("corpus dir");
+    let filler = [
+        "markets",
+        "notes",
+        "history",
+        "review",
+        "policy",
+        "ports",
+        "ledger",
+        "quarterly",
+    ];
+    let mut lines = String::new();
+    for i in 0..120usize {
+        // Every third title lacks the word; the others hold it among 0 to 7 other words.
+        let mut title: Vec<&str> = filler[..(i * 5) % 8].to_vec();
+        if i % 3 != 0 {
+            title.insert((i * 3) % (title.len() + 1), "trade");
+        }
+        let paragraphs: Vec<String> = (0..5)
+            .map(|p| {
+                let times = (i * 7 + p * 3) % 4;
+                let mut words = vec!["trade"; times];
+                words.extend(std::iter::repeat_n(
+                    "ordinary words about harbours",
+                    (i + p) % 6 + 1,
+                ));
+                format!("Paragraph {p} of report {i}: {}.", words.join(" and "))
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "id": format!("r{i:03}"),
+            "title": if title.is_empty() { format!("Report {i}") } else { title.join(" ") },
+            "source": "Harbour Review",
+            "year": 2000 + (i % 20),
+            "text": paragraphs.join("\n\n"),
+        });
+        lines.push_str(&doc.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(corpus.join("reports.jsonl"), lines).expect("corpus");
+    let f = folio_testkit::build(&corpus, &folio_testkit::repo().join("config"));
+    let mut compared = 0;
+    for (title, section) in [(0.6, 0.4), (3.0, 0.0), (10.0, 0.0)] {
+        let mut options = f.options.clone();
+        options.config.title_boost = title;
+        options.config.section_boost = section;
+        let pruned = Engine::open_current(&f.store, options.clone()).unwrap();
+        options.config.pruning = false;
+        let complete = Engine::open_current(&f.store, options).unwrap();
+        for q in ["trade", "trade harbours", "ordinary trade"] {
+            for limit in [1, 2, 5, 10, 30] {
+                let r = SearchRequest {
+                    limit: Some(limit),
+                    ..req(q)
+                };
+                let hits = |x: &SearchResponse| -> Vec<(String, f32)> {
+                    x.hits.iter().map(|h| (h.id.clone(), h.score)).collect()
+                };
+                let (a, b) = (search(&pruned, r.clone()), search(&complete, r.clone()));
+                assert_eq!(hits(&a), hits(&b), "{q} (title {title}, limit {limit})");
+                assert_eq!(a.total, b.total, "{q}");
+                compared += a.hits.len();
+            }
+        }
+    }
+    assert!(compared > 300, "{compared}");
 }
