@@ -253,6 +253,9 @@ impl Floor {
 }
 
 /// How hits are scored.
+// One per search, moved once: boxing the boosted pass's weights to shrink it measured 4% more
+// instructions on common words (callgrind, 842M against 877M), from how the passes compiled.
+#[allow(clippy::large_enum_variant)]
 pub enum Ranking {
     /// The searcher's query scores every match completely (sorts by year, one hit per document).
     Complete,
@@ -273,7 +276,7 @@ pub enum Ranking {
         /// are common, intersected as bitmaps) instead of through the weight's scorer.
         count_terms: Vec<Term>,
         /// With `count`: boosts (title, section) ranked exactly in a pass of their own first.
-        boosted: Option<Box<Boosted>>,
+        boosted: Option<Boosted>,
         /// Without `count`: the main part is exactly this range of terms (a prefix), every
         /// match scoring [`RANGE_SCORE`]. In a segment with facet bitmaps and no deletions its
         /// postings go straight into the bitmap of matches, which counts them, and ranking

@@ -937,12 +937,12 @@ fn pruned_ranking(
             }
             _ => None,
         };
-        boosted = Some(Box::new(Boosted {
+        boosted = Some(Boosted {
             ranked: ranked.weight(scoring)?,
             boosts,
             members,
             documents,
-        }));
+        });
     }
     let count = if passes {
         Some(main.weight(unscored)?)
