@@ -21,7 +21,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
 use crate::bitmaps::{FacetBitmaps, SegmentBitmaps, next_bit};
-use crate::columns::{FastColumns, SegmentColumns};
+use crate::columns::{FastColumns, SegmentColumns, segment_columns};
 use crate::model::{Sort, YearRange};
 use crate::query::TermRange;
 use crate::schema::FacetCodes;
@@ -405,10 +405,7 @@ impl Collector for FolioCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<FolioSegmentCollector> {
         let spec = self.spec.clone();
-        let columns = match &spec.columns {
-            Some(kept) => kept.segment(reader)?,
-            None => Arc::new(SegmentColumns::open(reader)?),
-        };
+        let columns = segment_columns(spec.columns.as_deref(), reader)?;
         let (year_min, year_max) = (columns.year.min_value(), columns.year.max_value());
         let year_slots = if spec.count_year && year_max >= year_min && year_max - year_min < 100_000
         {

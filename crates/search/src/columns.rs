@@ -162,6 +162,20 @@ impl FastColumns {
     }
 }
 
+/// The columns of a segment: from `kept` when the index keeps them, else opened now.
+// Inlined: as a call it changed how the collector's passes compiled, 4% more instructions on
+// common words (callgrind, 842M against 876M).
+#[inline]
+pub fn segment_columns(
+    kept: Option<&FastColumns>,
+    reader: &SegmentReader,
+) -> tantivy::Result<Arc<SegmentColumns>> {
+    match kept {
+        Some(kept) => kept.segment(reader),
+        None => Ok(Arc::new(SegmentColumns::open(reader)?)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

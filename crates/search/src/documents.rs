@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use crate::columns::{DocStarts, FastColumns, SegmentColumns};
+use crate::columns::{DocStarts, FastColumns, SegmentColumns, segment_columns};
 
 /// Every paragraph of the documents whose first paragraph `inner` matches.
 #[derive(Debug)]
@@ -61,10 +61,7 @@ struct DocumentWeight {
 
 impl DocumentWeight {
     fn columns(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentColumns>> {
-        match &self.columns {
-            Some(kept) => kept.segment(reader),
-            None => Ok(Arc::new(SegmentColumns::open(reader)?)),
-        }
+        segment_columns(self.columns.as_deref(), reader)
     }
 }
 

@@ -624,7 +624,6 @@ impl Compiler<'_> {
         // Whether every clause of `main` is one word, searched with frequencies.
         let mut all_words = !any;
         let mut words: Vec<Term> = Vec::new();
-        let mut words_bound = 0.0;
         let mut required: Vec<&Concept> = Vec::new();
         let mut any_clauses: Vec<AnyClause> = Vec::new();
         let mut negated = false;
@@ -669,10 +668,6 @@ impl Compiler<'_> {
                 extras.push((q, self.concept_bound(c, None)));
             } else {
                 all_words &= one_term.is_some();
-                if let Some(t) = &one_term {
-                    let word = t.value().as_str().unwrap_or_default().to_string();
-                    words_bound += (self.max_score)(self.fields.text, &[word]);
-                }
                 words.extend(one_term);
                 required.push(c);
                 main.push((Occur::Must, q));
@@ -720,7 +715,7 @@ impl Compiler<'_> {
                 boosts,
                 prunable: false,
                 words,
-                words_bound,
+                words_bound: f32::INFINITY,
                 range,
                 title_boost: None,
                 any_clauses,
@@ -798,6 +793,17 @@ impl Compiler<'_> {
                 ));
             }
         }
+        // Read only by the boosted pass over documents, which needs the title boost.
+        let words_bound = match (all_words, title_boost) {
+            (true, Some(_)) => words
+                .iter()
+                .map(|t| {
+                    let word = t.value().as_str().unwrap_or_default().to_string();
+                    (self.max_score)(self.fields.text, &[word])
+                })
+                .sum(),
+            _ => f32::INFINITY,
+        };
         Compiled {
             main,
             extras,
@@ -829,7 +835,8 @@ pub struct Compiled {
     pub prunable: bool,
     /// The terms `main` requires (when `prunable`): words, or a phrase's one common gram.
     pub words: Vec<Term>,
-    /// The most `words` can score together.
+    /// The most `words` can score together, when `prunable` and there is a title boost
+    /// (infinite otherwise).
     pub words_bound: f32,
     /// `main` is exactly this range of terms (one prefix), every match scoring 1.
     pub range: Option<TermRange>,
