@@ -507,41 +507,52 @@ impl Collector for FolioCollector {
                 .collect()
         };
         let mut members = Vec::new();
-        let mut rank_boosted = |seg: &mut FolioSegmentCollector| -> tantivy::Result<()> {
-            let Some(boosted) = boosted else {
-                return Ok(());
-            };
-            let mut bounds = bounds()?;
-            match &boosted.documents {
-                Some(documents) => seg.rank_boosted_documents(
-                    reader,
-                    boosted.ranked.as_ref(),
-                    documents,
-                    &mut bounds,
-                )?,
-                None => {
-                    boosted
-                        .ranked
-                        .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                            if is_alive(doc) {
-                                seg.rank_passing(doc, score, &mut bounds);
-                            }
-                            seg.threshold(&bounds)
-                        })?
+        // With `passing` (few paragraphs pass the facet filters), the boosted paragraphs are
+        // sought among those: a title word can match a large part of the corpus.
+        let mut rank_boosted =
+            |seg: &mut FolioSegmentCollector, passing: Option<&[u64]>| -> tantivy::Result<()> {
+                let Some(boosted) = boosted else {
+                    return Ok(());
+                };
+                let mut bounds = bounds()?;
+                match (&boosted.documents, passing) {
+                    (_, Some(passing)) => seg.rank_filtered(
+                        boosted.ranked.as_ref(),
+                        reader,
+                        passing,
+                        &mut bounds,
+                        &mut [],
+                    )?,
+                    (Some(documents), None) => seg.rank_boosted_documents(
+                        reader,
+                        boosted.ranked.as_ref(),
+                        documents,
+                        &mut bounds,
+                    )?,
+                    (None, None) => {
+                        boosted
+                            .ranked
+                            .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                                if is_alive(doc) {
+                                    seg.rank_passing(doc, score, &mut bounds);
+                                }
+                                seg.threshold(&bounds)
+                            })?
+                    }
                 }
-            }
-            members = member_scorers()?;
-            Ok(())
-        };
+                members = member_scorers()?;
+                Ok(())
+            };
         let Some(count) = count else {
             if let Some(union) = any_union
                 && alive.is_none()
                 && seg.mark_all(reader, &union.count)?
             {
                 if seg.top.k > 0 {
-                    rank_boosted(&mut seg)?;
+                    let passing = seg.few_passing(reader);
+                    rank_boosted(&mut seg, passing.as_deref())?;
                     // Each of the union's passes starts over from the first paragraph.
-                    seg.rank_union(reader, union, &bounds, &member_scorers)?;
+                    seg.rank_union(reader, union, passing, &bounds, &member_scorers)?;
                 }
                 return Ok(seg.harvest());
             }
@@ -562,7 +573,7 @@ impl Collector for FolioCollector {
             }
             // One pass counts every match and ranks those that can still reach the top.
             if seg.top.k > 0 {
-                rank_boosted(&mut seg)?;
+                rank_boosted(&mut seg, None)?;
             }
             let mut bounds = bounds()?;
             // Matches are taken a block at a time, so that their facet fields are read in
@@ -599,11 +610,10 @@ impl Collector for FolioCollector {
         if seg.top.k == 0 {
             return Ok(seg.harvest());
         }
-        rank_boosted(&mut seg)?;
+        let passing = alive.is_none().then(|| seg.few_passing(reader)).flatten();
+        rank_boosted(&mut seg, passing.as_deref())?;
         let mut bounds = bounds()?;
-        if alive.is_none()
-            && let Some(passing) = seg.few_passing(reader)
-        {
+        if let Some(passing) = passing {
             seg.rank_filtered(weight, reader, &passing, &mut bounds, &mut members)?;
             return Ok(seg.harvest());
         }
@@ -1080,16 +1090,19 @@ impl FolioSegmentCollector {
     /// and the common term are sought only while the paragraph can still get in. Then the
     /// paragraphs holding the common term alone: they score its score plus its bonus, which
     /// tantivy's block-max WAND ranks, skipping the blocks of postings that cannot get in.
+    /// With `passing` (few paragraphs pass the facet filters, see [`Self::few_passing`]), the
+    /// passing matches are ranked one by one instead.
     fn rank_union(
         &mut self,
         reader: &SegmentReader,
         any: &AnyUnion,
+        passing: Option<Vec<u64>>,
         new_bounds: &dyn Fn() -> tantivy::Result<Bounds>,
         new_members: &dyn Fn() -> tantivy::Result<Vec<Box<dyn Scorer>>>,
     ) -> tantivy::Result<()> {
         let mut bounds = new_bounds()?;
         let mut members = new_members()?;
-        if let Some(mut passing) = self.few_passing(reader) {
+        if let Some(mut passing) = passing {
             // Every match is marked: the candidates are exactly the passing matches.
             for (p, m) in passing.iter_mut().zip(&self.marked) {
                 *p &= m;
