@@ -304,6 +304,36 @@ pub struct AnyUnion {
     /// The clause that is one term and the most common, if any: the paragraphs holding it
     /// alone are ranked by tantivy's block-max WAND on its postings.
     pub common: Option<usize>,
+    /// When every clause is one term and two to four are held somewhere: the paragraphs
+    /// holding two or more of those, ranked first (see [`HeldClauses`]).
+    pub held: Option<HeldClauses>,
+}
+
+/// The clauses of a union that the index holds (a word held nowhere is most often why a query
+/// was relaxed), and the intersections of each two or more of them. A clause's bonus outweighs
+/// any sum of BM25 scores, so a paragraph holding more clauses always ranks above one holding
+/// fewer: the intersections are ranked first, the largest first, by tantivy's block-max
+/// intersection (each skipping the paragraphs that hold a clause more, ranked with a larger
+/// one). Once the top hits are better than a paragraph holding one clause fewer can be, the
+/// rest need not be read; where the clause-by-clause pass would seek every clause in each
+/// paragraph of the rarer ones.
+pub struct HeldClauses {
+    /// The intersections, largest first.
+    pub sets: Vec<ClauseSet>,
+    /// Which of the union's clauses the index holds.
+    pub clauses: Vec<usize>,
+    /// `most[k]`: the most a paragraph holding `k` of them can score (bonuses included).
+    pub most: Vec<Score>,
+}
+
+/// An intersection of held clauses.
+pub struct ClauseSet {
+    /// The clauses, all required, scoring (without their bonuses).
+    pub weight: Box<dyn Weight>,
+    /// Which of the union's clauses these are.
+    pub clauses: Vec<usize>,
+    /// Their bonuses together.
+    pub bonus: Score,
 }
 
 /// A clause of a union being ranked: its scorer (without the bonus), its bonus, and the most it
@@ -312,6 +342,8 @@ struct UnionClause {
     scorer: Box<dyn Scorer>,
     bonus: Score,
     bound: Score,
+    /// One of [`HeldClauses::clauses`].
+    held: bool,
 }
 
 /// Boosts can add more than the main part itself, so bounding them would leave block-max WAND
@@ -509,40 +541,47 @@ impl Collector for FolioCollector {
         let mut members = Vec::new();
         // With `passing` (few paragraphs pass the facet filters), the boosted paragraphs are
         // sought among those: a title word can match a large part of the corpus.
-        let mut rank_boosted =
-            |seg: &mut FolioSegmentCollector, passing: Option<&[u64]>| -> tantivy::Result<()> {
-                let Some(boosted) = boosted else {
-                    return Ok(());
-                };
-                let mut bounds = bounds()?;
-                match (&boosted.documents, passing) {
-                    (_, Some(passing)) => seg.rank_filtered(
-                        boosted.ranked.as_ref(),
-                        reader,
-                        passing,
-                        &mut bounds,
-                        &mut [],
-                    )?,
-                    (Some(documents), None) => seg.rank_boosted_documents(
-                        reader,
-                        boosted.ranked.as_ref(),
-                        documents,
-                        &mut bounds,
-                    )?,
-                    (None, None) => {
-                        boosted
-                            .ranked
-                            .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                                if is_alive(doc) {
-                                    seg.rank_passing(doc, score, &mut bounds);
-                                }
-                                seg.threshold(&bounds)
-                            })?
-                    }
-                }
-                members = member_scorers()?;
-                Ok(())
+        // With `union` (the main part is the union of `match=any`, every match marked), they
+        // are those of the boosts among the marked paragraphs.
+        let mut rank_boosted = |seg: &mut FolioSegmentCollector,
+                                passing: Option<&[u64]>,
+                                union: Option<&AnyUnion>|
+         -> tantivy::Result<()> {
+            let Some(boosted) = boosted else {
+                return Ok(());
             };
+            let mut bounds = bounds()?;
+            match (&boosted.documents, passing) {
+                _ if let (Some(union), Some(boosts)) = (union, &boosted.boosts) => {
+                    seg.rank_boosted_union(reader, boosts.as_ref(), union, passing, &mut bounds)?
+                }
+                (_, Some(passing)) => seg.rank_filtered(
+                    boosted.ranked.as_ref(),
+                    reader,
+                    passing,
+                    &mut bounds,
+                    &mut [],
+                )?,
+                (Some(documents), None) => seg.rank_boosted_documents(
+                    reader,
+                    boosted.ranked.as_ref(),
+                    documents,
+                    &mut bounds,
+                )?,
+                (None, None) => {
+                    boosted
+                        .ranked
+                        .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                            if is_alive(doc) {
+                                seg.rank_passing(doc, score, &mut bounds);
+                            }
+                            seg.threshold(&bounds)
+                        })?
+                }
+            }
+            members = member_scorers()?;
+            Ok(())
+        };
         let Some(count) = count else {
             if let Some(union) = any_union
                 && alive.is_none()
@@ -550,7 +589,7 @@ impl Collector for FolioCollector {
             {
                 if seg.top.k > 0 {
                     let passing = seg.few_passing(reader);
-                    rank_boosted(&mut seg, passing.as_deref())?;
+                    rank_boosted(&mut seg, passing.as_deref(), Some(union))?;
                     // Each of the union's passes starts over from the first paragraph.
                     seg.rank_union(reader, union, passing, &bounds, &member_scorers)?;
                 }
@@ -573,7 +612,7 @@ impl Collector for FolioCollector {
             }
             // One pass counts every match and ranks those that can still reach the top.
             if seg.top.k > 0 {
-                rank_boosted(&mut seg, None)?;
+                rank_boosted(&mut seg, None, None)?;
             }
             let mut bounds = bounds()?;
             // Matches are taken a block at a time, so that their facet fields are read in
@@ -611,7 +650,7 @@ impl Collector for FolioCollector {
             return Ok(seg.harvest());
         }
         let passing = alive.is_none().then(|| seg.few_passing(reader)).flatten();
-        rank_boosted(&mut seg, passing.as_deref())?;
+        rank_boosted(&mut seg, passing.as_deref(), None)?;
         let mut bounds = bounds()?;
         if let Some(passing) = passing {
             seg.rank_filtered(weight, reader, &passing, &mut bounds, &mut members)?;
@@ -1129,6 +1168,40 @@ impl FolioSegmentCollector {
             }
             return Ok(());
         }
+        // Paragraphs holding two or more held clauses are ranked here, and skipped below.
+        if let Some(held) = &any.held {
+            let mut size = held.clauses.len();
+            for set in &held.sets {
+                if set.clauses.len() < size {
+                    // Every paragraph holding more clauses than this set is ranked.
+                    size = set.clauses.len();
+                    if held.most[size] < self.threshold(&bounds) {
+                        return Ok(());
+                    }
+                }
+                // Each pass starts over: new scorers of the extras, the boosts and the held
+                // clauses outside the set (scoring off), whose paragraphs a larger set ranked.
+                let mut bounds = new_bounds()?;
+                let mut members = new_members()?;
+                let mut outside = Vec::new();
+                for i in &held.clauses {
+                    if !set.clauses.contains(i) {
+                        outside.push(any.count[*i].scorer(reader, 1.0)?);
+                    }
+                }
+                let start = self.threshold(&bounds) - set.bonus;
+                set.weight
+                    .for_each_pruning(start, reader, &mut |doc, score| {
+                        if !matches_any(&mut outside, doc) && !matches_any(&mut members, doc) {
+                            self.rank_passing(doc, set.bonus + score, &mut bounds);
+                        }
+                        self.threshold(&bounds) - set.bonus
+                    })?;
+            }
+            if held.most[1] < self.threshold(&bounds) {
+                return Ok(());
+            }
+        }
         let mut union: Vec<UnionClause> = Vec::with_capacity(any.rank.len());
         let mut common = None;
         for (i, (weight, bonus, bound)) in any.rank.iter().enumerate() {
@@ -1136,6 +1209,7 @@ impl FolioSegmentCollector {
                 scorer: weight.scorer(reader, 1.0)?,
                 bonus: *bonus,
                 bound: *bound,
+                held: any.held.as_ref().is_some_and(|h| h.clauses.contains(&i)),
             };
             if any.common == Some(i) {
                 common = Some(clause);
@@ -1165,9 +1239,12 @@ impl FolioSegmentCollector {
                 break;
             }
             let mut score = 0.0;
+            // How many held clauses the paragraph holds.
+            let mut held = 0;
             for c in &mut union[first..] {
                 if c.scorer.doc() == doc {
                     score += c.bonus + c.scorer.score();
+                    held += usize::from(c.held);
                 }
             }
             let mut possible = true;
@@ -1182,6 +1259,7 @@ impl FolioSegmentCollector {
                 }
                 if c.scorer.doc() == doc {
                     score += c.bonus + c.scorer.score();
+                    held += usize::from(c.held);
                 }
             }
             if let Some(c) = common.as_mut()
@@ -1195,10 +1273,13 @@ impl FolioSegmentCollector {
                     }
                     if c.scorer.doc() == doc {
                         score += c.bonus + c.scorer.score();
+                        held += usize::from(c.held);
                     }
                 }
             }
-            if possible && !matches_any(&mut members, doc) {
+            // Ranked with an intersection above.
+            let ranked = any.held.is_some() && held >= 2;
+            if possible && !ranked && !matches_any(&mut members, doc) {
                 self.rank_passing(doc, score, &mut bounds);
             }
             for c in &mut union[first..] {
@@ -1300,6 +1381,54 @@ impl FolioSegmentCollector {
             let word = marked.get((doc / 64) as usize).copied().unwrap_or(0);
             if word >> (doc % 64) & 1 == 1 {
                 self.rank_passing(doc, main + scorer.score(), bounds);
+            }
+            doc = scorer.advance();
+        }
+        self.marked = marked;
+        Ok(())
+    }
+
+    /// Ranks the paragraphs `boosts` matches among those marked in the bitmap of matches (every
+    /// match of the union `any`) and in `passing` if given, each scoring its clauses plus the boosts. Only a paragraph
+    /// whose boosts and the most the clauses can score together reach the top has its clauses
+    /// sought; where the intersection of the union and the boosts would score the union's
+    /// every paragraph (tantivy's union scores a window of paragraphs at a time).
+    fn rank_boosted_union(
+        &mut self,
+        reader: &SegmentReader,
+        boosts: &dyn Weight,
+        any: &AnyUnion,
+        passing: Option<&[u64]>,
+        bounds: &mut Bounds,
+    ) -> tantivy::Result<()> {
+        let mut scorer = boosts.scorer(reader, 1.0)?;
+        let mut clauses = Vec::with_capacity(any.rank.len());
+        for (weight, bonus, _) in &any.rank {
+            clauses.push((weight.scorer(reader, 1.0)?, *bonus));
+        }
+        let most: Score = any.rank.iter().map(|(_, _, bound)| bound).sum();
+        let marked = std::mem::take(&mut self.marked);
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            let w = (doc / 64) as usize;
+            let mut word = marked.get(w).copied().unwrap_or(0);
+            if let Some(passing) = passing {
+                word &= passing.get(w).copied().unwrap_or(0);
+            }
+            if word >> (doc % 64) & 1 == 1 {
+                let boost = scorer.score();
+                if self.may_rank_any_kind(doc, boost + most, bounds) {
+                    let mut score = boost;
+                    for (s, bonus) in &mut clauses {
+                        if s.doc() < doc {
+                            s.seek(doc);
+                        }
+                        if s.doc() == doc {
+                            score += *bonus + s.score();
+                        }
+                    }
+                    self.rank_passing(doc, score, bounds);
+                }
             }
             doc = scorer.advance();
         }

@@ -21,7 +21,8 @@ use tantivy::{
 
 use crate::bitmaps::FacetBitmaps;
 use crate::collector::{
-    AnyUnion, Boosted, CollectSpec, DocumentBounds, FolioCollector, Found, Ranking,
+    AnyUnion, Boosted, ClauseSet, CollectSpec, DocumentBounds, FolioCollector, Found, HeldClauses,
+    Ranking,
 };
 use crate::columns::FastColumns;
 use crate::error::{Result, SearchError};
@@ -913,6 +914,7 @@ fn pruned_ranking(
             AnyOfQuery::boxed(compiled.boosts.iter().map(|(q, _)| q.box_clone()).collect());
         let boosts = match count_range {
             Some(_) => Some(any_boost.weight(scoring)?),
+            None if union => Some(any_boost.weight(scoring)?),
             None => None,
         };
         let ranked = BooleanQuery::new(vec![
@@ -967,6 +969,7 @@ fn pruned_ranking(
             count,
             rank,
             common,
+            held: held_clauses(stats, compiled, scoring)?,
         }))
     } else {
         None
@@ -983,6 +986,62 @@ fn pruned_ranking(
         boosted,
         any_union,
     })
+}
+
+/// The clauses of a union that the index holds and their intersections, when every clause is
+/// one term and two to four are held (see [`HeldClauses`]).
+fn held_clauses(
+    stats: &SearchStats<'_>,
+    compiled: &Compiled,
+    scoring: EnableScoring<'_>,
+) -> Result<Option<HeldClauses>> {
+    let mut held = Vec::new();
+    for (i, c) in compiled.any_clauses.iter().enumerate() {
+        let Some(term) = &c.term else {
+            return Ok(None);
+        };
+        if stats.doc_freq(term).unwrap_or(0) > 0 {
+            held.push(i);
+        }
+    }
+    if !(2..=4).contains(&held.len()) {
+        return Ok(None);
+    }
+    let clause = |i: usize| &compiled.any_clauses[i];
+    let n = held.len();
+    // Each subset of two or more, the largest first.
+    let mut subsets: Vec<Vec<usize>> = (1u32..1 << n)
+        .map(|mask| {
+            (0..n)
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| held[b])
+                .collect()
+        })
+        .filter(|s: &Vec<usize>| s.len() >= 2)
+        .collect();
+    subsets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut sets = Vec::with_capacity(subsets.len());
+    for clauses in subsets {
+        let query = BooleanQuery::new(
+            clauses
+                .iter()
+                .map(|i| (Occur::Must, clause(*i).query.box_clone()))
+                .collect(),
+        );
+        sets.push(ClauseSet {
+            weight: query.weight(scoring)?,
+            bonus: clauses.iter().map(|i| clause(*i).bonus).sum(),
+            clauses,
+        });
+    }
+    let mut bounds: Vec<f32> = held.iter().map(|i| clause(*i).bound).collect();
+    bounds.sort_by(|a, b| b.total_cmp(a));
+    let most = (0..=n).map(|k| bounds[..k].iter().sum()).collect();
+    Ok(Some(HeldClauses {
+        sets,
+        clauses: held,
+        most,
+    }))
 }
 
 /// Turns the collector's counts into the response's facet lists: counts descending (years in
