@@ -2,12 +2,14 @@
 //!
 //! Counting a match one paragraph at a time costs a few nanoseconds each: read its packed facet
 //! fields, find its cell, add its themes. For a query matching half the index that is most of
-//! the search. Here every facet value (each source, year and theme) has a bitmap of the
-//! paragraphs holding it, built once when an index is opened; a block of matches only sets its
-//! bits in a bitmap of the query's matches, and at the end each facet value's count is the
-//! population count of (matches AND filters AND the value's bitmap), 64 paragraphs per
-//! instruction. The bitmaps of one 64-paragraph word are stored side by side, so the counting
-//! pass reads memory front to back.
+//! the search. Here a block of matches only sets its bits in a bitmap of the query's matches,
+//! and at the end the facets are counted 64 paragraphs at a time, with population counts.
+//!
+//! A paragraph's source and year are its document's, and a document's paragraphs are side by
+//! side: each word of 64 paragraphs is cut into pieces where the source or the year changes
+//! (a few per word), each piece's matches are counted once, and the count goes to its source
+//! and its year. Themes are a paragraph's own: each has a bitmap, one word per 64 paragraphs,
+//! kept side by side with the other themes' words, so counting reads memory front to back.
 //!
 //! The counts are exactly those of the paragraph-by-paragraph path (the benchmark and the tests
 //! compare pruned searches, which use this, with complete scoring, which does not).
@@ -65,25 +67,35 @@ impl FacetBitmaps {
 
     /// Memory held, in bytes.
     pub fn bytes(&self) -> usize {
-        self.segments.values().map(|s| s.bits.len() * 8).sum()
+        self.segments.values().map(|s| s.bytes()).sum()
     }
 }
 
-/// One segment's bitmaps: for each word of 64 paragraphs, one word per source, then per year,
-/// then per theme.
+/// One segment's bitmaps: for each word of 64 paragraphs, its pieces of one source and year,
+/// and a word per theme.
 pub struct SegmentBitmaps {
     sources: usize,
     years: usize,
     themes: usize,
     /// The smallest year of the segment's paragraphs (as packed in their facet keys).
     year_min: u64,
-    /// Words per paragraph word: `sources + years + themes`.
-    stride: usize,
-    bits: Vec<u64>,
+    /// Where each word's pieces start in `piece_masks` and `piece_codes`, and where the last
+    /// ends.
+    piece_index: Vec<u32>,
+    /// Each piece's paragraphs, one bit each in its word.
+    piece_masks: Vec<u64>,
+    /// Each piece's source id and year (its offset from `year_min`); [`NONE`] where a paragraph
+    /// has no source or year the facets know.
+    piece_codes: Vec<[u8; 2]>,
+    /// Per word, one word per theme.
+    theme_bits: Vec<u64>,
     /// Corpus order grows with the doc id (a segment written by one indexing thread; not one
     /// merged from several): of two paragraphs with the same score, the one met first wins.
     order_increasing: bool,
 }
+
+/// A piece's source or year that no facet value stands for (see [`MAX_VALUES`]).
+const NONE: u8 = u8::MAX;
 
 /// What the counting of one segment's matches adds to the facets.
 #[derive(Debug, Default)]
@@ -140,35 +152,54 @@ impl SegmentBitmaps {
             previous = o;
         }
         let words = (max_doc as usize).div_ceil(64);
-        let mut bits = vec![0u64; words * stride];
+        let mut piece_masks: Vec<u64> = Vec::new();
+        let mut piece_index = Vec::with_capacity(words + 1);
+        let mut piece_codes = Vec::new();
+        let mut theme_bits = vec![0u64; words * themes];
+        let mut previous = [NONE; 2];
         for doc in 0..max_doc {
             let key = key_at(doc);
-            let (w, bit) = ((doc / 64) as usize, 1u64 << (doc % 64));
-            let row = &mut bits[w * stride..(w + 1) * stride];
+            let (w, at) = ((doc / 64) as usize, doc % 64);
             let source = FacetCodes::key_source(key);
-            if source < sources {
-                row[source] |= bit;
-            }
             let y = FacetCodes::key_year(key);
-            if (lo..=hi).contains(&y) {
-                row[sources + (y - lo) as usize] |= bit;
+            let code = [
+                if source < sources { source as u8 } else { NONE },
+                if (lo..=hi).contains(&y) {
+                    (y - lo) as u8
+                } else {
+                    NONE
+                },
+            ];
+            if at == 0 {
+                piece_index.push(piece_codes.len() as u32);
+            }
+            if at == 0 || code != previous {
+                piece_masks.push(0);
+                piece_codes.push(code);
+                previous = code;
+            }
+            if let Some(mask) = piece_masks.last_mut() {
+                *mask |= 1 << at;
             }
             let mut t = themes_col.first(doc).unwrap_or(0);
             while t != 0 {
                 let i = t.trailing_zeros() as usize;
                 if i < themes {
-                    row[sources + years + i] |= bit;
+                    theme_bits[w * themes + i] |= 1 << at;
                 }
                 t &= t - 1;
             }
         }
+        piece_index.push(piece_codes.len() as u32);
         Ok(Some(SegmentBitmaps {
             sources,
             years,
             themes,
             year_min: lo,
-            stride,
-            bits,
+            piece_index,
+            piece_masks,
+            piece_codes,
+            theme_bits,
             order_increasing,
         }))
     }
@@ -180,23 +211,50 @@ impl SegmentBitmaps {
 
     /// Words of 64 paragraphs: the length of a bitmap of matches.
     pub fn words(&self) -> usize {
-        self.bits.len() / self.stride
+        self.piece_index.len() - 1
+    }
+
+    /// Memory held, in bytes.
+    fn bytes(&self) -> usize {
+        (self.piece_masks.len() + self.theme_bits.len()) * 8
+            + self.piece_index.len() * 4
+            + self.piece_codes.len() * 2
+    }
+
+    /// The pieces of word `w`: each one's paragraphs (one bit each) and its source and year.
+    #[inline]
+    fn pieces(&self, w: usize) -> impl Iterator<Item = (u64, [u8; 2])> + '_ {
+        let (from, to) = (
+            self.piece_index[w] as usize,
+            self.piece_index[w + 1] as usize,
+        );
+        self.piece_masks[from..to]
+            .iter()
+            .copied()
+            .zip(self.piece_codes[from..to].iter().copied())
+    }
+
+    /// Word `w`'s bitmap of each theme.
+    #[inline]
+    fn themes_of(&self, w: usize) -> &[u64] {
+        &self.theme_bits[w * self.themes..(w + 1) * self.themes]
     }
 
     /// The paragraphs passing every facet filter of `spec` (one bit each), with how many they
     /// are; `None` without facet filters.
     pub fn passing(&self, spec: &CollectSpec) -> Option<(Vec<u64>, u64)> {
-        let selected = self.selections(spec);
-        if selected.iter().all(Option::is_none) {
-            return None;
-        }
+        let filters = self.filters(spec)?;
         let mut count = 0;
-        let words = self
-            .bits
-            .chunks_exact(self.stride)
-            .map(|row| {
-                let [s, y, t] = self.passing_row(row, &selected);
-                let w = s & y & t;
+        let words = (0..self.words())
+            .map(|w| {
+                let t = self.passing_themes(w, &filters);
+                let mut pass = 0;
+                for (mask, code) in self.pieces(w) {
+                    if filters.passes(code) == [true; 2] {
+                        pass |= mask;
+                    }
+                }
+                let w = pass & t;
                 count += u64::from(w.count_ones());
                 w
             })
@@ -204,86 +262,126 @@ impl SegmentBitmaps {
         Some((words, count))
     }
 
-    /// The values the filters of `spec` select, as offsets into a row: sources, years, themes
-    /// (`None`: that facet is not filtered).
-    fn selections(&self, spec: &CollectSpec) -> [Option<Vec<usize>>; 3] {
-        let (ns, ny) = (self.sources, self.years);
-        [
-            spec.sources.as_ref().map(|sel| {
-                (0..ns)
-                    .filter(|s| sel.get(*s).copied().unwrap_or(false))
-                    .collect()
-            }),
-            spec.years.map(|r| {
-                (0..ny)
-                    .filter(|y| r.contains(self.year_min + *y as u64))
-                    .map(|y| ns + y)
-                    .collect()
-            }),
-            spec.theme_mask.map(|mask| {
-                (0..self.themes)
-                    .filter(|t| mask >> t & 1 == 1)
-                    .map(|t| ns + ny + t)
-                    .collect()
-            }),
-        ]
+    /// What the facet filters of `spec` select; `None` without facet filters.
+    fn filters(&self, spec: &CollectSpec) -> Option<Filters> {
+        let table = |n: usize, selected: &dyn Fn(usize) -> bool| {
+            // Indexed by a code: the values, then NONE (never selected).
+            let mut t = vec![false; 256];
+            for (v, slot) in t.iter_mut().enumerate().take(n) {
+                *slot = selected(v);
+            }
+            t
+        };
+        let sources = spec
+            .sources
+            .as_ref()
+            .map(|sel| table(self.sources, &|s| sel.get(s).copied().unwrap_or(false)));
+        let years = spec
+            .years
+            .map(|r| table(self.years, &|y| r.contains(self.year_min + y as u64)));
+        let themes = spec
+            .theme_mask
+            .map(|mask| (0..self.themes).filter(|t| mask >> t & 1 == 1).collect());
+        (sources.is_some() || years.is_some() || themes.is_some()).then_some(Filters {
+            sources,
+            years,
+            themes,
+        })
     }
 
-    /// The paragraphs of one row passing the source, the year and the theme filter.
+    /// The paragraphs of word `w` passing the theme filter.
     #[inline]
-    fn passing_row(&self, row: &[u64], selected: &[Option<Vec<usize>>; 3]) -> [u64; 3] {
-        selected.each_ref().map(|sel| match sel {
+    fn passing_themes(&self, w: usize, filters: &Filters) -> u64 {
+        match &filters.themes {
+            Some(list) => {
+                let themes = self.themes_of(w);
+                list.iter().fold(0, |acc, t| acc | themes[*t])
+            }
             None => !0,
-            Some(list) => list.iter().fold(0, |acc, i| acc | row[*i]),
-        })
+        }
     }
 
     /// Counts the matches in `matches` (one bit per paragraph) as the collector counts a
     /// paragraph: towards each facet when the filters of the other facets pass, and in the
     /// total when all pass.
     pub fn count(&self, matches: &[u64], spec: &CollectSpec) -> DenseCounts {
-        let (ns, ny, nt) = (self.sources, self.years, self.themes);
-        let selected = self.selections(spec);
-        let mut out = DenseCounts {
-            total: 0,
-            sources: vec![0; if spec.count_source { ns } else { 0 }],
-            years: vec![0; if spec.count_year { ny } else { 0 }],
-            year_min: self.year_min,
-            themes: vec![0; if spec.count_theme { nt } else { 0 }],
-        };
-        for (m, row) in matches.iter().zip(self.bits.chunks_exact(self.stride)) {
-            let m = *m;
+        let filters = self.filters(spec);
+        // Indexed by a code (NONE collects what no value stands for).
+        let mut sources = vec![0u64; 256];
+        let mut years = vec![0u64; 256];
+        let mut themes = vec![0u64; if spec.count_theme { self.themes } else { 0 }];
+        let mut total = 0;
+        for (w, &m) in matches.iter().enumerate().take(self.words()) {
             if m == 0 {
                 continue;
             }
-            let [s, y, t] = self.passing_row(row, &selected);
-            out.total += u64::from((m & s & y & t).count_ones());
-            if spec.count_source {
-                let a = m & y & t;
-                if a != 0 {
-                    for (n, v) in out.sources.iter_mut().zip(&row[..ns]) {
-                        *n += u64::from((a & v).count_ones());
-                    }
+            let Some(f) = &filters else {
+                total += u64::from(m.count_ones());
+                for (mask, [source, year]) in self.pieces(w) {
+                    let n = u64::from((m & mask).count_ones());
+                    sources[source as usize] += n;
+                    years[year as usize] += n;
+                }
+                for (n, b) in themes.iter_mut().zip(self.themes_of(w)) {
+                    *n += u64::from((m & b).count_ones());
+                }
+                continue;
+            };
+            // A facet counts the matches the other facets' filters let through.
+            let mt = m & self.passing_themes(w, f);
+            // The matches passing the source and the year filter, for the themes.
+            let mut both = 0;
+            for (mask, code) in self.pieces(w) {
+                let [source_passes, year_passes] = f.passes(code);
+                let n = u64::from((mt & mask).count_ones());
+                if year_passes {
+                    sources[code[0] as usize] += n;
+                }
+                if source_passes {
+                    years[code[1] as usize] += n;
+                }
+                if source_passes && year_passes {
+                    total += n;
+                    both |= mask;
                 }
             }
-            if spec.count_year {
-                let b = m & s & t;
-                if b != 0 {
-                    for (n, v) in out.years.iter_mut().zip(&row[ns..ns + ny]) {
-                        *n += u64::from((b & v).count_ones());
-                    }
-                }
-            }
-            if spec.count_theme {
-                let c = m & s & y;
-                if c != 0 {
-                    for (n, v) in out.themes.iter_mut().zip(&row[ns + ny..]) {
-                        *n += u64::from((c & v).count_ones());
-                    }
+            let c = m & both;
+            if c != 0 {
+                for (n, b) in themes.iter_mut().zip(self.themes_of(w)) {
+                    *n += u64::from((c & b).count_ones());
                 }
             }
         }
-        out
+        sources.truncate(if spec.count_source { self.sources } else { 0 });
+        years.truncate(if spec.count_year { self.years } else { 0 });
+        DenseCounts {
+            total,
+            sources,
+            years,
+            year_min: self.year_min,
+            themes,
+        }
+    }
+}
+
+/// The facet filters of a search as [`SegmentBitmaps`] reads them.
+struct Filters {
+    /// Per source code, whether the filter selects it (`None`: sources are not filtered).
+    sources: Option<Vec<bool>>,
+    /// Per year code, likewise.
+    years: Option<Vec<bool>>,
+    /// The selected themes' bits, when themes are filtered.
+    themes: Option<Vec<usize>>,
+}
+
+impl Filters {
+    /// Whether a piece of this source and year passes the source filter and the year filter.
+    #[inline]
+    fn passes(&self, [source, year]: [u8; 2]) -> [bool; 2] {
+        [
+            self.sources.as_ref().is_none_or(|t| t[source as usize]),
+            self.years.as_ref().is_none_or(|t| t[year as usize]),
+        ]
     }
 }
 
