@@ -813,6 +813,7 @@ mod tests {
             ("one  two", "one two"),
             (" one", "one"),
             ("one\ttwo\nthree", "one two three"),
+            ("a\r\n\u{85}b \u{2028}", "a b"),
             ("", ""),
         ];
         for (input, expected) in cases {
