@@ -26,10 +26,6 @@ use crate::collector::CollectSpec;
 use crate::columns::{FastColumns, SegmentColumns};
 use crate::schema::FacetCodes;
 
-/// Facet values at most for which bitmaps are built: beyond that (many sources or a long run
-/// of years) a word of matches costs more to count than its paragraphs one by one.
-const MAX_VALUES: usize = 160;
-
 /// The bitmaps of every segment of an open index.
 #[derive(Default)]
 pub struct FacetBitmaps {
@@ -94,7 +90,8 @@ pub struct SegmentBitmaps {
     order_increasing: bool,
 }
 
-/// A piece's source or year that no facet value stands for (see [`MAX_VALUES`]).
+/// A piece's source or year that no facet value stands for. A piece keeps each in a byte, so
+/// bitmaps are built for fewer sources, and fewer years, than this.
 const NONE: u8 = u8::MAX;
 
 /// What the counting of one segment's matches adds to the facets.
@@ -136,8 +133,7 @@ impl SegmentBitmaps {
         let sources = codes.sources.len();
         let years = (hi - lo + 1) as usize;
         let themes = codes.themes.len();
-        let stride = sources + years + themes;
-        if stride > MAX_VALUES {
+        if sources >= usize::from(NONE) || years >= usize::from(NONE) {
             return Ok(None);
         }
         let order = &columns.order;
@@ -254,9 +250,9 @@ impl SegmentBitmaps {
                         pass |= mask;
                     }
                 }
-                let w = pass & t;
-                count += u64::from(w.count_ones());
-                w
+                let word = pass & t;
+                count += u64::from(word.count_ones());
+                word
             })
             .collect();
         Some((words, count))

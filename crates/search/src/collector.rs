@@ -354,10 +354,11 @@ struct UnionClause {
 pub struct Boosted {
     /// The main part and at least one boost, scoring main plus the boosts.
     pub ranked: Box<dyn Weight>,
-    /// The boosts alone, scoring, when the main part is a range (a prefix): with the range read
-    /// into the bitmap of matches, the boosted paragraphs are those of the boosts marked there
-    /// (every range match scores the same), and tantivy's scorer of the range need not be
-    /// built again for them.
+    /// The boosts alone, scoring, when the main part is a range (a prefix) or the union of
+    /// `match=any`: with its matches read into the bitmap of matches, the boosted paragraphs
+    /// are those of the boosts marked there (every range match scores the same; a union's
+    /// clauses are sought in the boosted paragraphs that can reach the top), and tantivy's
+    /// scorer of the main part need not be built again for them.
     pub boosts: Option<Box<dyn Weight>>,
     /// Each boost alone, scoring off: which paragraphs the first pass ranked.
     pub members: Vec<Box<dyn Weight>>,
@@ -551,24 +552,28 @@ impl Collector for FolioCollector {
                 return Ok(());
             };
             let mut bounds = bounds()?;
-            match (&boosted.documents, passing) {
-                _ if let (Some(union), Some(boosts)) = (union, &boosted.boosts) => {
+            match (
+                union.zip(boosted.boosts.as_ref()),
+                &boosted.documents,
+                passing,
+            ) {
+                (Some((union, boosts)), _, _) => {
                     seg.rank_boosted_union(reader, boosts.as_ref(), union, passing, &mut bounds)?
                 }
-                (_, Some(passing)) => seg.rank_filtered(
+                (None, _, Some(passing)) => seg.rank_filtered(
                     boosted.ranked.as_ref(),
                     reader,
                     passing,
                     &mut bounds,
                     &mut [],
                 )?,
-                (Some(documents), None) => seg.rank_boosted_documents(
+                (None, Some(documents), None) => seg.rank_boosted_documents(
                     reader,
                     boosted.ranked.as_ref(),
                     documents,
                     &mut bounds,
                 )?,
-                (None, None) => {
+                (None, None, None) => {
                     boosted
                         .ranked
                         .for_each_pruning(Score::MIN, reader, &mut |doc, score| {
@@ -1389,10 +1394,11 @@ impl FolioSegmentCollector {
     }
 
     /// Ranks the paragraphs `boosts` matches among those marked in the bitmap of matches (every
-    /// match of the union `any`) and in `passing` if given, each scoring its clauses plus the boosts. Only a paragraph
-    /// whose boosts and the most the clauses can score together reach the top has its clauses
-    /// sought; where the intersection of the union and the boosts would score the union's
-    /// every paragraph (tantivy's union scores a window of paragraphs at a time).
+    /// match of the union `any`) and in `passing` if given, each scoring its clauses plus the
+    /// boosts. Only a paragraph whose boosts and the most the clauses can score together reach
+    /// the top has its clauses sought; where the intersection of the union and the boosts would
+    /// score the union's every paragraph (tantivy's union scores a window of paragraphs at a
+    /// time).
     fn rank_boosted_union(
         &mut self,
         reader: &SegmentReader,

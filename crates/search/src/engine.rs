@@ -912,11 +912,9 @@ fn pruned_ranking(
     if boosts_first && !compiled.boosts.is_empty() {
         let any_boost =
             AnyOfQuery::boxed(compiled.boosts.iter().map(|(q, _)| q.box_clone()).collect());
-        let boosts = match count_range {
-            Some(_) => Some(any_boost.weight(scoring)?),
-            None if union => Some(any_boost.weight(scoring)?),
-            None => None,
-        };
+        let boosts = (count_range.is_some() || union)
+            .then(|| any_boost.weight(scoring))
+            .transpose()?;
         let ranked = BooleanQuery::new(vec![
             (Occur::Must, main.box_clone()),
             (Occur::Must, any_boost),
@@ -989,7 +987,7 @@ fn pruned_ranking(
 }
 
 /// The clauses of a union that the index holds and their intersections, when every clause is
-/// one term and two to four are held (see [`HeldClauses`]).
+/// one term and two to four are held (at most eleven intersections; see [`HeldClauses`]).
 fn held_clauses(
     stats: &SearchStats<'_>,
     compiled: &Compiled,
