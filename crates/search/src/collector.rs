@@ -344,6 +344,25 @@ struct UnionClause {
     bound: Score,
     /// One of [`HeldClauses::clauses`].
     held: bool,
+    /// Its place among the union's clauses.
+    index: usize,
+}
+
+/// The score of paragraph `doc` in a union of `clauses` (scorers moving forward, with their
+/// bonuses, in the union's order): each clause holding it adds its score and bonus, added up in
+/// the union's order, so that the sum is the union's to the last bit (floating-point addition
+/// depends on the order).
+fn union_score(clauses: &mut [(Box<dyn Scorer>, Score)], doc: DocId) -> Score {
+    let mut score = 0.0;
+    for (s, bonus) in clauses {
+        if s.doc() < doc {
+            s.seek(doc);
+        }
+        if s.doc() == doc {
+            score += s.score() + *bonus;
+        }
+    }
+    score
 }
 
 /// Boosts can add more than the main part itself, so bounding them would leave block-max WAND
@@ -1157,15 +1176,7 @@ impl FolioSegmentCollector {
             }
             let mut doc = next_bit(&passing, 0);
             while doc != TERMINATED {
-                let mut score = 0.0;
-                for (s, bonus) in &mut clauses {
-                    if s.doc() < doc {
-                        s.seek(doc);
-                    }
-                    if s.doc() == doc {
-                        score += *bonus + s.score();
-                    }
-                }
+                let score = union_score(&mut clauses, doc);
                 if !matches_any(&mut members, doc) {
                     self.rank_passing(doc, score, &mut bounds);
                 }
@@ -1194,14 +1205,20 @@ impl FolioSegmentCollector {
                         outside.push(any.count[*i].scorer(reader, 1.0)?);
                     }
                 }
+                // The set's clauses scoring, to add up a paragraph's score as the union does.
+                let mut clauses = Vec::with_capacity(set.clauses.len());
+                for i in &set.clauses {
+                    let (weight, bonus, _) = &any.rank[*i];
+                    clauses.push((weight.scorer(reader, 1.0)?, *bonus));
+                }
                 let start = self.threshold(&bounds) - set.bonus;
-                set.weight
-                    .for_each_pruning(start, reader, &mut |doc, score| {
-                        if !matches_any(&mut outside, doc) && !matches_any(&mut members, doc) {
-                            self.rank_passing(doc, set.bonus + score, &mut bounds);
-                        }
-                        self.threshold(&bounds) - set.bonus
-                    })?;
+                set.weight.for_each_pruning(start, reader, &mut |doc, _| {
+                    if !matches_any(&mut outside, doc) && !matches_any(&mut members, doc) {
+                        let score = union_score(&mut clauses, doc);
+                        self.rank_passing(doc, score, &mut bounds);
+                    }
+                    self.threshold(&bounds) - set.bonus
+                })?;
             }
             if held.most[1] < self.threshold(&bounds) {
                 return Ok(());
@@ -1215,6 +1232,7 @@ impl FolioSegmentCollector {
                 bonus: *bonus,
                 bound: *bound,
                 held: any.held.as_ref().is_some_and(|h| h.clauses.contains(&i)),
+                index: i,
             };
             if any.common == Some(i) {
                 common = Some(clause);
@@ -1231,6 +1249,7 @@ impl FolioSegmentCollector {
             below.push(below.last().copied().unwrap_or(0.0) + c.bound);
         }
         let n = union.len();
+        let mut parts: Vec<Option<Score>> = vec![None; any.rank.len()];
         loop {
             let threshold = self.threshold(&bounds);
             let mut first = 0;
@@ -1244,11 +1263,16 @@ impl FolioSegmentCollector {
                 break;
             }
             let mut score = 0.0;
+            // Each clause's part, by its place in the union: the paragraph's score adds them up
+            // in that order, as the union does.
+            parts.fill(None);
             // How many held clauses the paragraph holds.
             let mut held = 0;
             for c in &mut union[first..] {
                 if c.scorer.doc() == doc {
-                    score += c.bonus + c.scorer.score();
+                    let part = c.scorer.score() + c.bonus;
+                    score += part;
+                    parts[c.index] = Some(part);
                     held += usize::from(c.held);
                 }
             }
@@ -1263,7 +1287,9 @@ impl FolioSegmentCollector {
                     c.scorer.seek(doc);
                 }
                 if c.scorer.doc() == doc {
-                    score += c.bonus + c.scorer.score();
+                    let part = c.scorer.score() + c.bonus;
+                    score += part;
+                    parts[c.index] = Some(part);
                     held += usize::from(c.held);
                 }
             }
@@ -1277,7 +1303,8 @@ impl FolioSegmentCollector {
                         c.scorer.seek(doc);
                     }
                     if c.scorer.doc() == doc {
-                        score += c.bonus + c.scorer.score();
+                        let part = c.scorer.score() + c.bonus;
+                        parts[c.index] = Some(part);
                         held += usize::from(c.held);
                     }
                 }
@@ -1285,6 +1312,7 @@ impl FolioSegmentCollector {
             // Ranked with an intersection above.
             let ranked = any.held.is_some() && held >= 2;
             if possible && !ranked && !matches_any(&mut members, doc) {
+                let score = parts.iter().flatten().fold(0.0, |sum, part| sum + part);
                 self.rank_passing(doc, score, &mut bounds);
             }
             for c in &mut union[first..] {
@@ -1424,15 +1452,7 @@ impl FolioSegmentCollector {
             if word >> (doc % 64) & 1 == 1 {
                 let boost = scorer.score();
                 if self.may_rank_any_kind(doc, boost + most, bounds) {
-                    let mut score = boost;
-                    for (s, bonus) in &mut clauses {
-                        if s.doc() < doc {
-                            s.seek(doc);
-                        }
-                        if s.doc() == doc {
-                            score += *bonus + s.score();
-                        }
-                    }
+                    let score = union_score(&mut clauses, doc) + boost;
                     self.rank_passing(doc, score, bounds);
                 }
             }
