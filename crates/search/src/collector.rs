@@ -348,6 +348,53 @@ struct UnionClause {
     index: usize,
 }
 
+impl UnionClause {
+    /// Whether the clause holds paragraph `doc`, seeking it there if it is before.
+    fn holds(&mut self, doc: DocId) -> bool {
+        if self.scorer.doc() < doc {
+            self.scorer.seek(doc);
+        }
+        self.scorer.doc() == doc
+    }
+}
+
+/// A paragraph's parts in a union ranked clause by clause, in whatever order the clauses are
+/// read: each clause's score and bonus by its place in the union, added up in that order at the
+/// end (as [`union_score`] does), and how many held clauses it has.
+struct Parts {
+    parts: Vec<Option<Score>>,
+    held: usize,
+}
+
+impl Parts {
+    fn new(clauses: usize) -> Parts {
+        Parts {
+            parts: vec![None; clauses],
+            held: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.parts.fill(None);
+        self.held = 0;
+    }
+
+    /// Records the part of clause `c`, which holds the paragraph; returns it.
+    fn add(&mut self, c: &mut UnionClause) -> Score {
+        let part = c.scorer.score() + c.bonus;
+        self.parts[c.index] = Some(part);
+        self.held += usize::from(c.held);
+        part
+    }
+
+    fn sum(&self) -> Score {
+        self.parts
+            .iter()
+            .flatten()
+            .fold(0.0, |sum, part| sum + part)
+    }
+}
+
 /// The score of paragraph `doc` in a union of `clauses` (scorers moving forward, with their
 /// bonuses, in the union's order): each clause holding it adds its score and bonus, added up in
 /// the union's order, so that the sum is the union's to the last bit (floating-point addition
@@ -1249,7 +1296,7 @@ impl FolioSegmentCollector {
             below.push(below.last().copied().unwrap_or(0.0) + c.bound);
         }
         let n = union.len();
-        let mut parts: Vec<Option<Score>> = vec![None; any.rank.len()];
+        let mut parts = Parts::new(any.rank.len());
         loop {
             let threshold = self.threshold(&bounds);
             let mut first = 0;
@@ -1262,18 +1309,12 @@ impl FolioSegmentCollector {
             if doc == TERMINATED {
                 break;
             }
+            // The running sum decides what to read; the score ranked is the parts' sum.
             let mut score = 0.0;
-            // Each clause's part, by its place in the union: the paragraph's score adds them up
-            // in that order, as the union does.
-            parts.fill(None);
-            // How many held clauses the paragraph holds.
-            let mut held = 0;
+            parts.clear();
             for c in &mut union[first..] {
                 if c.scorer.doc() == doc {
-                    let part = c.scorer.score() + c.bonus;
-                    score += part;
-                    parts[c.index] = Some(part);
-                    held += usize::from(c.held);
+                    score += parts.add(c);
                 }
             }
             let mut possible = true;
@@ -1283,14 +1324,8 @@ impl FolioSegmentCollector {
                     break;
                 }
                 let c = &mut union[i];
-                if c.scorer.doc() < doc {
-                    c.scorer.seek(doc);
-                }
-                if c.scorer.doc() == doc {
-                    let part = c.scorer.score() + c.bonus;
-                    score += part;
-                    parts[c.index] = Some(part);
-                    held += usize::from(c.held);
+                if c.holds(doc) {
+                    score += parts.add(c);
                 }
             }
             if let Some(c) = common.as_mut()
@@ -1298,22 +1333,14 @@ impl FolioSegmentCollector {
             {
                 if score + common_most < threshold {
                     possible = false;
-                } else {
-                    if c.scorer.doc() < doc {
-                        c.scorer.seek(doc);
-                    }
-                    if c.scorer.doc() == doc {
-                        let part = c.scorer.score() + c.bonus;
-                        parts[c.index] = Some(part);
-                        held += usize::from(c.held);
-                    }
+                } else if c.holds(doc) {
+                    parts.add(c);
                 }
             }
             // Ranked with an intersection above.
-            let ranked = any.held.is_some() && held >= 2;
+            let ranked = any.held.is_some() && parts.held >= 2;
             if possible && !ranked && !matches_any(&mut members, doc) {
-                let score = parts.iter().flatten().fold(0.0, |sum, part| sum + part);
-                self.rank_passing(doc, score, &mut bounds);
+                self.rank_passing(doc, parts.sum(), &mut bounds);
             }
             for c in &mut union[first..] {
                 if c.scorer.doc() == doc {
