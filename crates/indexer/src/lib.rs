@@ -25,7 +25,9 @@ const BATCH: usize = 64;
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct IndexConfig {
-    /// Memory the index writer may use, in MiB.
+    /// Memory the index writer may use, in MiB: a ceiling, not an allocation. Each thread
+    /// writes a segment when its share is full, and every search pays for every segment, so
+    /// the default holds a million paragraphs in one segment per thread on two cores.
     pub writer_memory_mb: usize,
     /// Indexing threads; 0 = one per core (at most 8).
     pub threads: usize,
@@ -34,7 +36,7 @@ pub struct IndexConfig {
 impl Default for IndexConfig {
     fn default() -> Self {
         IndexConfig {
-            writer_memory_mb: 256,
+            writer_memory_mb: 768,
             threads: 0,
         }
     }
