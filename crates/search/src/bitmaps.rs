@@ -15,10 +15,11 @@
 //! compare pruned searches, which use this, with complete scoring, which does not).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
-use tantivy::{DocId, Searcher, SegmentReader, TERMINATED};
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::{DocId, Searcher, SegmentReader, TERMINATED, Term};
 
 use folio_corpus::Kind;
 
@@ -49,8 +50,12 @@ impl FacetBitmaps {
         codes: &FacetCodes,
     ) -> tantivy::Result<FacetBitmaps> {
         let mut segments = HashMap::new();
+        let all = searcher.num_docs().max(1) as usize;
         for reader in searcher.segment_readers() {
-            if let Some(b) = SegmentBitmaps::build(reader, &*columns.segment(reader)?, codes)? {
+            // The index's room for term bitmaps, shared by the segments by their size.
+            let room = TERM_BITMAPS_BYTES / 8 * reader.max_doc() as usize / all;
+            if let Some(b) = SegmentBitmaps::build(reader, &*columns.segment(reader)?, codes, room)?
+            {
                 segments.insert(reader.segment_id(), Arc::new(b));
             }
         }
@@ -61,7 +66,7 @@ impl FacetBitmaps {
         self.segments.get(&id).cloned()
     }
 
-    /// Memory held, in bytes.
+    /// Memory held, in bytes (with the term bitmaps made so far).
     pub fn bytes(&self) -> usize {
         self.segments.values().map(|s| s.bytes()).sum()
     }
@@ -88,6 +93,30 @@ pub struct SegmentBitmaps {
     /// Corpus order grows with the doc id (a segment written by one indexing thread; not one
     /// merged from several): of two paragraphs with the same score, the one met first wins.
     order_increasing: bool,
+    /// The bitmaps of the common terms searched so far.
+    terms: Mutex<TermBitmaps>,
+}
+
+/// Memory an index gives the bitmaps of its common terms, shared by its segments by size:
+/// 64 MiB, about 500 terms at a million paragraphs (122 KiB each), more than the common terms
+/// a corpus's searches use.
+const TERM_BITMAPS_BYTES: usize = 64 << 20;
+
+/// A term held by one paragraph in this many or more is common: its bitmap (a bit per
+/// paragraph) is at most four bytes per paragraph holding it, less than its postings decoded.
+pub const COMMON_TERM: u32 = 32;
+
+/// The bitmaps of a segment's common terms, each made the first time a search counts the
+/// term's matches. Counting a common word's matches decoded every block of its postings and set
+/// a bit per paragraph, most of the time of a search for it (and of an intersection of common
+/// words); or-ing its bitmap into the matches reads a word per 64 paragraphs. Kept until the
+/// index is swapped (segments do not change); once the room is used up, further terms are read
+/// from their postings as before, so memory stays bounded whatever is searched.
+#[derive(Default)]
+struct TermBitmaps {
+    held: HashMap<Term, Arc<[u64]>>,
+    /// Words the segment may still give to bitmaps.
+    room: usize,
 }
 
 /// A piece's source or year that no facet value stands for. A piece keeps each in a byte, so
@@ -112,6 +141,7 @@ impl SegmentBitmaps {
         reader: &SegmentReader,
         columns: &SegmentColumns,
         codes: &FacetCodes,
+        room: usize,
     ) -> tantivy::Result<Option<SegmentBitmaps>> {
         let keys = &columns.facet_key;
         let themes_col = &columns.theme_bits;
@@ -197,7 +227,44 @@ impl SegmentBitmaps {
             piece_codes,
             theme_bits,
             order_increasing,
+            terms: Mutex::new(TermBitmaps {
+                held: HashMap::new(),
+                room,
+            }),
         }))
+    }
+
+    /// The bitmap of the paragraphs holding `term`, whose postings are `postings` (a segment
+    /// without deletions): the one made before, or made now from `postings` when the term is
+    /// common and there is room. None leaves `postings` as they were, for the caller to read.
+    pub fn term(&self, term: &Term, postings: &mut BlockSegmentPostings) -> Option<Arc<[u64]>> {
+        let words = self.words();
+        if (postings.doc_freq() as usize) * (COMMON_TERM as usize) < words * 64 {
+            return None;
+        }
+        {
+            let held = self.terms.lock().expect("term bitmaps");
+            if let Some(bits) = held.held.get(term) {
+                return Some(bits.clone());
+            }
+            if held.room < words {
+                return None;
+            }
+        }
+        // Made outside the lock: another search may make the same bitmap meanwhile, and the
+        // first one kept serves both.
+        let mut bits = vec![0u64; words];
+        for_each_block(postings, |docs| set_bits(&mut bits, docs));
+        let bits: Arc<[u64]> = bits.into();
+        let mut held = self.terms.lock().expect("term bitmaps");
+        if let Some(kept) = held.held.get(term) {
+            return Some(kept.clone());
+        }
+        if held.room >= words {
+            held.room -= words;
+            held.held.insert(term.clone(), bits.clone());
+        }
+        Some(bits)
     }
 
     /// Whether corpus order grows with the doc id in this segment.
@@ -212,7 +279,8 @@ impl SegmentBitmaps {
 
     /// Memory held, in bytes.
     fn bytes(&self) -> usize {
-        (self.piece_masks.len() + self.theme_bits.len()) * 8
+        let terms = self.terms.lock().expect("term bitmaps").held.len() * self.words();
+        (self.piece_masks.len() + self.theme_bits.len() + terms) * 8
             + self.piece_index.len() * 4
             + self.piece_codes.len() * 2
     }
@@ -401,5 +469,39 @@ pub(crate) fn next_bit(bits: &[u64], from: DocId) -> DocId {
             Some(&next) => word = next,
             None => return TERMINATED,
         }
+    }
+}
+
+/// Sets the bits of `docs` (in increasing order) in `bitmap`. The bits of one word are gathered
+/// in a register and written once: or-ing each into memory makes every paragraph wait for the
+/// store of the one before it in the same word.
+#[inline]
+pub(crate) fn set_bits(bitmap: &mut [u64], docs: &[DocId]) {
+    let Some((&first, rest)) = docs.split_first() else {
+        return;
+    };
+    let mut word = (first / 64) as usize;
+    let mut bits = 1u64 << (first % 64);
+    for &doc in rest {
+        let w = (doc / 64) as usize;
+        if w != word {
+            bitmap[word] |= bits;
+            word = w;
+            bits = 0;
+        }
+        bits |= 1 << (doc % 64);
+    }
+    bitmap[word] |= bits;
+}
+
+/// Calls `f` with each block of a term's postings (up to 128 doc ids, in order).
+pub(crate) fn for_each_block(postings: &mut BlockSegmentPostings, mut f: impl FnMut(&[DocId])) {
+    loop {
+        let docs = postings.docs();
+        if docs.is_empty() {
+            return;
+        }
+        f(docs);
+        postings.advance();
     }
 }

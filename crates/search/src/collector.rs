@@ -15,12 +15,13 @@ use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
-use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
-use crate::bitmaps::{FacetBitmaps, SegmentBitmaps, next_bit};
+use crate::bitmaps::{
+    COMMON_TERM, FacetBitmaps, SegmentBitmaps, for_each_block, next_bit, set_bits,
+};
 use crate::columns::{FastColumns, SegmentColumns, segment_columns};
 use crate::model::{Sort, YearRange};
 use crate::query::TermRange;
@@ -823,41 +824,6 @@ fn matches_any(scorers: &mut [Box<dyn Scorer>], doc: DocId) -> bool {
     found
 }
 
-/// Sets the bits of `docs` in a bitmap of one bit per paragraph.
-#[inline]
-/// Sets the bits of `docs` (in increasing order) in `bitmap`. The bits of one word are gathered
-/// in a register and written once: or-ing each into memory makes every paragraph wait for the
-/// store of the one before it in the same word.
-fn set_bits(bitmap: &mut [u64], docs: &[DocId]) {
-    let Some((&first, rest)) = docs.split_first() else {
-        return;
-    };
-    let mut word = (first / 64) as usize;
-    let mut bits = 1u64 << (first % 64);
-    for &doc in rest {
-        let w = (doc / 64) as usize;
-        if w != word {
-            bitmap[word] |= bits;
-            word = w;
-            bits = 0;
-        }
-        bits |= 1 << (doc % 64);
-    }
-    bitmap[word] |= bits;
-}
-
-/// Calls `f` with each block of a term's postings (up to 128 doc ids, in order).
-fn for_each_block(postings: &mut BlockSegmentPostings, mut f: impl FnMut(&[DocId])) {
-    loop {
-        let docs = postings.docs();
-        if docs.is_empty() {
-            return;
-        }
-        f(docs);
-        postings.advance();
-    }
-}
-
 /// Room for float rounding when comparing bounds (sums are added up in different orders).
 fn slack(score: Score, max_extra: Score) -> Score {
     (score.abs() + max_extra) * 1e-4 + 1e-6
@@ -1062,7 +1028,17 @@ impl FolioSegmentCollector {
             }
         }
         if let [postings] = lists.as_mut_slice() {
-            for_each_block(postings, |docs| self.count_block(docs));
+            match self
+                .bitmaps
+                .as_ref()
+                .and_then(|b| b.term(&terms[0], postings))
+            {
+                Some(bits) => {
+                    self.matched = self.matched.saturating_add(postings.doc_freq().into());
+                    self.mark_bitmap(&bits);
+                }
+                None => for_each_block(postings, |docs| self.count_block(docs)),
+            }
             return Ok(true);
         }
         let Some(bitmaps) = &self.bitmaps else {
@@ -1070,34 +1046,45 @@ impl FolioSegmentCollector {
         };
         let words = bitmaps.words();
         let rarest = lists.iter().map(|p| p.doc_freq()).min().unwrap_or(0) as usize;
-        if rarest * 32 < reader.max_doc() as usize {
+        if rarest * (COMMON_TERM as usize) < reader.max_doc() as usize {
             return Ok(false);
         }
         // Every term fills a bitmap: the intersection is taken to be large.
         self.matched = u64::MAX;
         let mut all = vec![!0u64; words];
         let mut one = vec![0u64; words];
-        for postings in &mut lists {
-            one.fill(0);
-            for_each_block(postings, |docs| set_bits(&mut one, docs));
-            for (a, o) in all.iter_mut().zip(&one) {
+        for (term, postings) in terms.iter().zip(&mut lists) {
+            let bits = match bitmaps.term(term, postings) {
+                Some(bits) => bits,
+                None => {
+                    one.fill(0);
+                    for_each_block(postings, |docs| set_bits(&mut one, docs));
+                    one.as_slice().into()
+                }
+            };
+            for (a, o) in all.iter_mut().zip(bits.iter()) {
                 *a &= o;
             }
         }
+        self.mark_bitmap(&all);
+        Ok(true)
+    }
+
+    /// Adds the paragraphs of `bits` to the bitmap of matches.
+    fn mark_bitmap(&mut self, bits: &[u64]) {
         if self.marked.is_empty() {
-            self.marked = all;
+            self.marked = bits.to_vec();
         } else {
-            for (m, a) in self.marked.iter_mut().zip(&all) {
-                *m |= a;
+            for (m, b) in self.marked.iter_mut().zip(bits) {
+                *m |= b;
             }
         }
-        Ok(true)
     }
 
     /// Marks every paragraph holding a term of `range` (a segment without deletions) in the
     /// bitmap of matches. Returns false when the segment has no facet bitmaps (nothing done).
     fn mark_range(&mut self, reader: &SegmentReader, range: &TermRange) -> tantivy::Result<bool> {
-        let Some(bitmaps) = &self.bitmaps else {
+        let Some(bitmaps) = self.bitmaps.clone() else {
             return Ok(false);
         };
         if self.marked.is_empty() {
@@ -1113,6 +1100,18 @@ impl FolioSegmentCollector {
         while stream.advance() {
             let mut postings = inverted
                 .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+            // Most of a range's terms are rare: only a common one is worth a look-up.
+            let common = postings.doc_freq() * COMMON_TERM >= reader.max_doc();
+            if common
+                && let Some(bits) = bitmaps.term(
+                    &Term::from_field_bytes(range.field, stream.key()),
+                    &mut postings,
+                )
+            {
+                self.matched = self.matched.saturating_add(postings.doc_freq().into());
+                self.mark_bitmap(&bits);
+                continue;
+            }
             for_each_block(&mut postings, |docs| {
                 self.matched = self.matched.saturating_add(docs.len() as u64);
                 set_bits(&mut self.marked, docs);

@@ -846,6 +846,7 @@ fn pruned_ranking_equals_complete_scoring() {
         "facet bitmaps not built: {} bytes",
         pruned.facet_bitmap_bytes()
     );
+    let before_terms = pruned.facet_bitmap_bytes();
     let mut options = f.options.clone();
     options.config.pruning = false;
     let complete = Engine::open_current(&f.store, options).unwrap();
@@ -930,6 +931,12 @@ fn pruned_ranking_equals_complete_scoring() {
         }
     }
     assert!(compared > 500, "too few hits compared: {compared}");
+    // Common terms were counted from bitmaps made at their first search and kept.
+    assert!(
+        pruned.facet_bitmap_bytes() > before_terms,
+        "no term bitmaps kept: {} bytes",
+        pruned.facet_bitmap_bytes()
+    );
 }
 
 #[test]
