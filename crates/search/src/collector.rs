@@ -1054,15 +1054,16 @@ impl FolioSegmentCollector {
         let mut all = vec![!0u64; words];
         let mut one = vec![0u64; words];
         for (term, postings) in terms.iter().zip(&mut lists) {
-            let bits = match bitmaps.term(term, postings) {
+            let kept = bitmaps.term(term, postings);
+            let bits: &[u64] = match &kept {
                 Some(bits) => bits,
                 None => {
                     one.fill(0);
                     for_each_block(postings, |docs| set_bits(&mut one, docs));
-                    one.as_slice().into()
+                    &one
                 }
             };
-            for (a, o) in all.iter_mut().zip(bits.iter()) {
+            for (a, o) in all.iter_mut().zip(bits) {
                 *a &= o;
             }
         }
