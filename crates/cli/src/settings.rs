@@ -212,6 +212,11 @@ const ENV_VARS: &[EnvVar] = &[
         kind: ValueKind::Bool,
     },
     EnvVar {
+        name: "FOLIO_TERM_BITMAPS_MB",
+        key: "search.term_bitmaps_mb",
+        kind: ValueKind::Int,
+    },
+    EnvVar {
         name: "FOLIO_WRITER_MEMORY_MB",
         key: "index.writer_memory_mb",
         kind: ValueKind::Int,

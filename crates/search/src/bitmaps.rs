@@ -43,17 +43,24 @@ impl std::fmt::Debug for FacetBitmaps {
 
 impl FacetBitmaps {
     /// Builds the bitmaps of each of the searcher's segments that has few enough facet values,
-    /// from the columns the index keeps open.
+    /// from the columns the index keeps open. `term_bytes` is the room the index gives the
+    /// bitmaps of its common terms (see [`TermBitmaps`]), shared by the segments by size.
     pub fn build(
         searcher: &Searcher,
         columns: &FastColumns,
         codes: &FacetCodes,
+        term_bytes: usize,
     ) -> tantivy::Result<FacetBitmaps> {
         let mut segments = HashMap::new();
-        let all = searcher.num_docs().max(1) as usize;
-        for reader in searcher.segment_readers() {
-            // The index's room for term bitmaps, shared by the segments by their size.
-            let room = TERM_BITMAPS_BYTES / 8 * reader.max_doc() as usize / all;
+        let readers = searcher.segment_readers();
+        let all = readers
+            .iter()
+            .map(|r| u128::from(r.max_doc()))
+            .sum::<u128>();
+        for reader in readers {
+            let room = (term_bytes as u128 / 8 * u128::from(reader.max_doc()) / all.max(1))
+                .try_into()
+                .unwrap_or(usize::MAX);
             if let Some(b) = SegmentBitmaps::build(reader, &*columns.segment(reader)?, codes, room)?
             {
                 segments.insert(reader.segment_id(), Arc::new(b));
@@ -96,11 +103,6 @@ pub struct SegmentBitmaps {
     /// The bitmaps of the common terms searched so far.
     terms: Mutex<TermBitmaps>,
 }
-
-/// Memory an index gives the bitmaps of its common terms, shared by its segments by size:
-/// 64 MiB, about 500 terms at a million paragraphs (122 KiB each), more than the common terms
-/// a corpus's searches use.
-const TERM_BITMAPS_BYTES: usize = 64 << 20;
 
 /// A term held by one paragraph in this many or more is common: its bitmap (a bit per
 /// paragraph) is at most four bytes per paragraph holding it, less than its postings decoded.

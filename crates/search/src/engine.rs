@@ -194,6 +194,12 @@ impl Engine {
             })?;
         let searcher = reader.searcher();
         let columns = Arc::new(FastColumns::open(&searcher)?);
+        let bitmaps = Arc::new(FacetBitmaps::build(
+            &searcher,
+            &columns,
+            &info.facets,
+            options.config.term_bitmaps_mb.saturating_mul(1 << 20),
+        )?);
         let mut engine = Engine {
             index,
             reader,
@@ -201,7 +207,7 @@ impl Engine {
             analyzer,
             options,
             build,
-            bitmaps: Arc::new(FacetBitmaps::build(&searcher, &columns, &info.facets)?),
+            bitmaps,
             columns,
             codes: Arc::new(info.facets),
             sources: HashMap::new(),

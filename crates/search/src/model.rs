@@ -37,6 +37,12 @@ pub struct SearchConfig {
     /// that can still reach the top, and skips blocks of postings that cannot (block-max WAND).
     /// The hits and scores are the same either way; off scores every match completely.
     pub pruning: bool,
+    /// Memory in MiB for the bitmaps of common words (held by one paragraph in 32 or more),
+    /// each made by the first search that counts the word and kept until the index is swapped;
+    /// later searches read a word per 64 paragraphs instead of the word's postings. 64 MiB
+    /// holds about 500 words at a million paragraphs, more than a corpus's searches use; once
+    /// it is full, further words are read from their postings. 0 keeps none.
+    pub term_bitmaps_mb: usize,
 }
 
 impl Default for SearchConfig {
@@ -53,6 +59,7 @@ impl Default for SearchConfig {
             footnote_weight: 0.7,
             threads: 0,
             pruning: true,
+            term_bitmaps_mb: 64,
         }
     }
 }

@@ -30,6 +30,7 @@ pub struct Metrics {
     pub searches: Counter,
     documents: Gauge<u64, AtomicU64>,
     paragraphs: Gauge<u64, AtomicU64>,
+    bitmap_bytes: Gauge<u64, AtomicU64>,
     ready: Gauge,
 }
 
@@ -51,6 +52,7 @@ impl Metrics {
         let searches = Counter::default();
         let documents = Gauge::<u64, AtomicU64>::default();
         let paragraphs = Gauge::<u64, AtomicU64>::default();
+        let bitmap_bytes = Gauge::<u64, AtomicU64>::default();
         let ready = Gauge::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
@@ -73,6 +75,12 @@ impl Metrics {
             "Paragraphs in the index in use",
             paragraphs.clone(),
         );
+        // It grows as searches keep common words' bitmaps, up to `search.term_bitmaps_mb`.
+        registry.register(
+            "index_bitmap_bytes",
+            "Memory held by the facet bitmaps and the kept bitmaps of common words",
+            bitmap_bytes.clone(),
+        );
         registry.register("ready", "1 when an index is open", ready.clone());
         Metrics {
             registry,
@@ -81,6 +89,7 @@ impl Metrics {
             searches,
             documents,
             paragraphs,
+            bitmap_bytes,
             ready,
         }
     }
@@ -91,6 +100,7 @@ impl Metrics {
             Some(engine) => {
                 self.documents.set(engine.documents());
                 self.paragraphs.set(engine.paragraphs());
+                self.bitmap_bytes.set(engine.facet_bitmap_bytes() as u64);
                 self.ready.set(1);
             }
             None => {

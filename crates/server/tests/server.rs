@@ -444,6 +444,16 @@ async fn operations_endpoints() {
             r.text
         );
     }
+    let bitmap_bytes = r
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("folio_index_bitmap_bytes "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        bitmap_bytes.is_some_and(|n| n > 0),
+        "metrics lack the bitmaps' memory:\n{}",
+        r.text
+    );
 }
 
 #[tokio::test]
