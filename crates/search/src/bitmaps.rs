@@ -100,13 +100,21 @@ pub struct SegmentBitmaps {
     /// Corpus order grows with the doc id (a segment written by one indexing thread; not one
     /// merged from several): of two paragraphs with the same score, the one met first wins.
     order_increasing: bool,
+    /// Paragraphs in the segment, deleted ones included (doc ids run below it).
+    max_doc: u32,
     /// The bitmaps of the common terms searched so far.
     terms: Mutex<TermBitmaps>,
 }
 
 /// A term held by one paragraph in this many or more is common: its bitmap (a bit per
 /// paragraph) is at most four bytes per paragraph holding it, less than its postings decoded.
-pub const COMMON_TERM: u32 = 32;
+const COMMON_TERM: u64 = 32;
+
+/// Whether a term that `doc_freq` of a segment's `max_doc` paragraphs hold is common enough
+/// for a bitmap ([`COMMON_TERM`]).
+pub(crate) fn is_common(doc_freq: u32, max_doc: u32) -> bool {
+    u64::from(doc_freq) * COMMON_TERM >= u64::from(max_doc)
+}
 
 /// The bitmaps of a segment's common terms, each made the first time a search counts the
 /// term's matches. Counting a common word's matches decoded every block of its postings and set
@@ -229,6 +237,7 @@ impl SegmentBitmaps {
             piece_codes,
             theme_bits,
             order_increasing,
+            max_doc: reader.max_doc(),
             terms: Mutex::new(TermBitmaps {
                 held: HashMap::new(),
                 room,
@@ -240,10 +249,10 @@ impl SegmentBitmaps {
     /// without deletions): the one made before, or made now from `postings` when the term is
     /// common and there is room. None leaves `postings` as they were, for the caller to read.
     pub fn term(&self, term: &Term, postings: &mut BlockSegmentPostings) -> Option<Arc<[u64]>> {
-        let words = self.words();
-        if (postings.doc_freq() as usize) * (COMMON_TERM as usize) < words * 64 {
+        if !is_common(postings.doc_freq(), self.max_doc) {
             return None;
         }
+        let words = self.words();
         {
             let held = self.terms.lock().expect("term bitmaps");
             if let Some(bits) = held.held.get(term) {

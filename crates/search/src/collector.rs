@@ -19,9 +19,7 @@ use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
 
-use crate::bitmaps::{
-    COMMON_TERM, FacetBitmaps, SegmentBitmaps, for_each_block, next_bit, set_bits,
-};
+use crate::bitmaps::{FacetBitmaps, SegmentBitmaps, for_each_block, is_common, next_bit, set_bits};
 use crate::columns::{FastColumns, SegmentColumns, segment_columns};
 use crate::model::{Sort, YearRange};
 use crate::query::TermRange;
@@ -1045,8 +1043,8 @@ impl FolioSegmentCollector {
             return Ok(false);
         };
         let words = bitmaps.words();
-        let rarest = lists.iter().map(|p| p.doc_freq()).min().unwrap_or(0) as usize;
-        if rarest * (COMMON_TERM as usize) < reader.max_doc() as usize {
+        let rarest = lists.iter().map(|p| p.doc_freq()).min().unwrap_or(0);
+        if !is_common(rarest, reader.max_doc()) {
             return Ok(false);
         }
         // Every term fills a bitmap: the intersection is taken to be large.
@@ -1102,8 +1100,7 @@ impl FolioSegmentCollector {
             let mut postings = inverted
                 .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
             // Most of a range's terms are rare: only a common one is worth a look-up.
-            let common = postings.doc_freq() * COMMON_TERM >= reader.max_doc();
-            if common
+            if is_common(postings.doc_freq(), reader.max_doc())
                 && let Some(bits) = bitmaps.term(
                     &Term::from_field_bytes(range.field, stream.key()),
                     &mut postings,
