@@ -92,9 +92,13 @@ pub struct SegmentBitmaps {
     piece_index: Vec<u32>,
     /// Each piece's paragraphs, one bit each in its word.
     piece_masks: Vec<u64>,
-    /// Each piece's source id and year (its offset from `year_min`); [`NONE`] where a paragraph
-    /// has no source or year the facets know.
-    piece_codes: Vec<[u8; 2]>,
+    /// Each piece's cell: an index in `cells`.
+    piece_cells: Vec<u16>,
+    /// The source id and year (its offset from `year_min`) of each cell, that is of each pair the
+    /// segment's pieces have ([`NONE`] where a paragraph has no source or year the facets know).
+    /// Counting adds a piece's matches to its cell, one add where a source and a year took
+    /// two, and the cells go to their sources and years once at the end.
+    cells: Vec<[u8; 2]>,
     /// Per word, one word per theme.
     theme_bits: Vec<u64>,
     /// Corpus order grows with the doc id (a segment written by one indexing thread; not one
@@ -190,7 +194,9 @@ impl SegmentBitmaps {
         let words = (max_doc as usize).div_ceil(64);
         let mut piece_masks: Vec<u64> = Vec::new();
         let mut piece_index = Vec::with_capacity(words + 1);
-        let mut piece_codes = Vec::new();
+        let mut piece_cells: Vec<u16> = Vec::new();
+        let mut cells: Vec<[u8; 2]> = Vec::new();
+        let mut cell_of: HashMap<[u8; 2], u16> = HashMap::new();
         let mut theme_bits = vec![0u64; words * themes];
         let mut previous = [NONE; 2];
         for doc in 0..max_doc {
@@ -207,11 +213,16 @@ impl SegmentBitmaps {
                 },
             ];
             if at == 0 {
-                piece_index.push(piece_codes.len() as u32);
+                piece_index.push(piece_cells.len() as u32);
             }
             if at == 0 || code != previous {
                 piece_masks.push(0);
-                piece_codes.push(code);
+                // At most 255 sources by 255 years: a u16 holds every cell.
+                let cell = *cell_of.entry(code).or_insert_with(|| {
+                    cells.push(code);
+                    (cells.len() - 1) as u16
+                });
+                piece_cells.push(cell);
                 previous = code;
             }
             if let Some(mask) = piece_masks.last_mut() {
@@ -226,7 +237,7 @@ impl SegmentBitmaps {
                 t &= t - 1;
             }
         }
-        piece_index.push(piece_codes.len() as u32);
+        piece_index.push(piece_cells.len() as u32);
         Ok(Some(SegmentBitmaps {
             sources,
             years,
@@ -234,7 +245,8 @@ impl SegmentBitmaps {
             year_min: lo,
             piece_index,
             piece_masks,
-            piece_codes,
+            piece_cells,
+            cells,
             theme_bits,
             order_increasing,
             max_doc: reader.max_doc(),
@@ -293,7 +305,8 @@ impl SegmentBitmaps {
         let terms = self.terms.lock().expect("term bitmaps").held.len() * self.words();
         (self.piece_masks.len() + self.theme_bits.len() + terms) * 8
             + self.piece_index.len() * 4
-            + self.piece_codes.len() * 2
+            + self.piece_cells.len() * 2
+            + self.cells.len() * 2
     }
 
     /// The pieces of word `w`: each one's paragraphs (one bit each) and its source and year.
@@ -303,10 +316,11 @@ impl SegmentBitmaps {
             self.piece_index[w] as usize,
             self.piece_index[w + 1] as usize,
         );
-        self.piece_masks[from..to]
-            .iter()
-            .copied()
-            .zip(self.piece_codes[from..to].iter().copied())
+        self.piece_masks[from..to].iter().copied().zip(
+            self.piece_cells[from..to]
+                .iter()
+                .map(|&c| self.cells[c as usize]),
+        )
     }
 
     /// Word `w`'s bitmap of each theme.
@@ -381,50 +395,75 @@ impl SegmentBitmaps {
     /// total when all pass.
     pub fn count(&self, matches: &[u64], spec: &CollectSpec) -> DenseCounts {
         let filters = self.filters(spec);
-        // Indexed by a code (NONE collects what no value stands for).
-        let mut sources = vec![0u64; 256];
-        let mut years = vec![0u64; 256];
-        let mut themes = vec![0u64; if spec.count_theme { self.themes } else { 0 }];
-        let mut total = 0;
+        let n_themes = if spec.count_theme { self.themes } else { 0 };
+        let mut themes = vec![0u64; n_themes];
+        let mut cell_counts = vec![0u64; self.cells.len()];
+        // Per cell, whether its source and its year pass the filters.
+        let passes: Vec<[bool; 2]> = self
+            .cells
+            .iter()
+            .map(|&code| filters.as_ref().map_or([true; 2], |f| f.passes(code)))
+            .collect();
+        let both: Vec<u64> = passes
+            .iter()
+            .map(|&p| if p == [true; 2] { !0 } else { 0 })
+            .collect();
+        // Slices held apart from `self`, so that the compiler keeps them in registers while the
+        // loop stores its counts.
+        let (index, masks, piece_cells) = (
+            &self.piece_index[..],
+            &self.piece_masks[..],
+            &self.piece_cells[..],
+        );
+        let (theme_bits, stride) = (&self.theme_bits[..], self.themes);
         for (w, &m) in matches.iter().enumerate().take(self.words()) {
             if m == 0 {
                 continue;
             }
+            let (from, to) = (index[w] as usize, index[w + 1] as usize);
+            let word_themes = &theme_bits[w * stride..w * stride + stride];
             let Some(f) = &filters else {
-                total += u64::from(m.count_ones());
-                for (mask, [source, year]) in self.pieces(w) {
-                    let n = u64::from((m & mask).count_ones());
-                    sources[source as usize] += n;
-                    years[year as usize] += n;
+                for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
+                    cell_counts[usize::from(cell)] += u64::from((m & mask).count_ones());
                 }
-                for (n, b) in themes.iter_mut().zip(self.themes_of(w)) {
+                for (n, &b) in themes.iter_mut().zip(word_themes) {
                     *n += u64::from((m & b).count_ones());
                 }
                 continue;
             };
             // A facet counts the matches the other facets' filters let through.
-            let mt = m & self.passing_themes(w, f);
+            let mt = match &f.themes {
+                Some(list) => m & list.iter().fold(0, |acc, t| acc | word_themes[*t]),
+                None => m,
+            };
             // The matches passing the source and the year filter, for the themes.
-            let mut both = 0;
-            for (mask, code) in self.pieces(w) {
-                let [source_passes, year_passes] = f.passes(code);
-                let n = u64::from((mt & mask).count_ones());
-                if year_passes {
-                    sources[code[0] as usize] += n;
-                }
-                if source_passes {
-                    years[code[1] as usize] += n;
-                }
-                if source_passes && year_passes {
-                    total += n;
-                    both |= mask;
-                }
+            let mut passing = 0;
+            for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
+                cell_counts[usize::from(cell)] += u64::from((mt & mask).count_ones());
+                passing |= mask & both[usize::from(cell)];
             }
-            let c = m & both;
+            let c = m & passing;
             if c != 0 {
-                for (n, b) in themes.iter_mut().zip(self.themes_of(w)) {
+                for (n, &b) in themes.iter_mut().zip(word_themes) {
                     *n += u64::from((c & b).count_ones());
                 }
+            }
+        }
+        // Indexed by a code (NONE collects what no value stands for).
+        let mut sources = vec![0u64; 256];
+        let mut years = vec![0u64; 256];
+        let mut total = 0;
+        for ((&[source, year], &n), &[source_passes, year_passes]) in
+            self.cells.iter().zip(&cell_counts).zip(&passes)
+        {
+            if year_passes {
+                sources[usize::from(source)] += n;
+            }
+            if source_passes {
+                years[usize::from(year)] += n;
+            }
+            if source_passes && year_passes {
+                total += n;
             }
         }
         sources.truncate(if spec.count_source { self.sources } else { 0 });
