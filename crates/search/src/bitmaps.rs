@@ -309,20 +309,6 @@ impl SegmentBitmaps {
             + self.cells.len() * 2
     }
 
-    /// The pieces of word `w`: each one's paragraphs (one bit each) and its source and year.
-    #[inline]
-    fn pieces(&self, w: usize) -> impl Iterator<Item = (u64, [u8; 2])> + '_ {
-        let (from, to) = (
-            self.piece_index[w] as usize,
-            self.piece_index[w + 1] as usize,
-        );
-        self.piece_masks[from..to].iter().copied().zip(
-            self.piece_cells[from..to]
-                .iter()
-                .map(|&c| self.cells[c as usize]),
-        )
-    }
-
     /// Word `w`'s bitmap of each theme.
     #[inline]
     fn themes_of(&self, w: usize) -> &[u64] {
@@ -333,15 +319,31 @@ impl SegmentBitmaps {
     /// are; `None` without facet filters.
     pub fn passing(&self, spec: &CollectSpec) -> Option<(Vec<u64>, u64)> {
         let filters = self.filters(spec)?;
+        // Per cell, all ones when its source and year pass.
+        let both: Vec<u64> = self
+            .cells
+            .iter()
+            .map(|&code| {
+                if filters.passes(code) == [true; 2] {
+                    !0
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let (index, masks, piece_cells) = (
+            &self.piece_index[..],
+            &self.piece_masks[..],
+            &self.piece_cells[..],
+        );
         let mut count = 0;
         let words = (0..self.words())
             .map(|w| {
                 let t = self.passing_themes(w, &filters);
+                let (from, to) = (index[w] as usize, index[w + 1] as usize);
                 let mut pass = 0;
-                for (mask, code) in self.pieces(w) {
-                    if filters.passes(code) == [true; 2] {
-                        pass |= mask;
-                    }
+                for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
+                    pass |= mask & both[usize::from(cell)];
                 }
                 let word = pass & t;
                 count += u64::from(word.count_ones());
