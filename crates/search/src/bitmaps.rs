@@ -309,6 +309,21 @@ impl SegmentBitmaps {
             + self.cells.len() * 2
     }
 
+    /// Each cell's verdict from the source filter and the year filter (both pass without
+    /// filters), and the same as a mask: all ones where both pass.
+    fn cell_verdicts(&self, filters: Option<&Filters>) -> (Vec<[bool; 2]>, Vec<u64>) {
+        let passes: Vec<[bool; 2]> = self
+            .cells
+            .iter()
+            .map(|&code| filters.map_or([true; 2], |f| f.passes(code)))
+            .collect();
+        let both = passes
+            .iter()
+            .map(|&p| if p == [true; 2] { !0 } else { 0 })
+            .collect();
+        (passes, both)
+    }
+
     /// Word `w`'s bitmap of each theme.
     #[inline]
     fn themes_of(&self, w: usize) -> &[u64] {
@@ -319,18 +334,7 @@ impl SegmentBitmaps {
     /// are; `None` without facet filters.
     pub fn passing(&self, spec: &CollectSpec) -> Option<(Vec<u64>, u64)> {
         let filters = self.filters(spec)?;
-        // Per cell, all ones when its source and year pass.
-        let both: Vec<u64> = self
-            .cells
-            .iter()
-            .map(|&code| {
-                if filters.passes(code) == [true; 2] {
-                    !0
-                } else {
-                    0
-                }
-            })
-            .collect();
+        let (_, both) = self.cell_verdicts(Some(&filters));
         let (index, masks, piece_cells) = (
             &self.piece_index[..],
             &self.piece_masks[..],
@@ -400,16 +404,7 @@ impl SegmentBitmaps {
         let n_themes = if spec.count_theme { self.themes } else { 0 };
         let mut themes = vec![0u64; n_themes];
         let mut cell_counts = vec![0u64; self.cells.len()];
-        // Per cell, whether its source and its year pass the filters.
-        let passes: Vec<[bool; 2]> = self
-            .cells
-            .iter()
-            .map(|&code| filters.as_ref().map_or([true; 2], |f| f.passes(code)))
-            .collect();
-        let both: Vec<u64> = passes
-            .iter()
-            .map(|&p| if p == [true; 2] { !0 } else { 0 })
-            .collect();
+        let (passes, both) = self.cell_verdicts(filters.as_ref());
         // Slices held apart from `self`, so that the compiler keeps them in registers while the
         // loop stores its counts.
         let (index, masks, piece_cells) = (
@@ -434,10 +429,7 @@ impl SegmentBitmaps {
                 continue;
             };
             // A facet counts the matches the other facets' filters let through.
-            let mt = match &f.themes {
-                Some(list) => m & list.iter().fold(0, |acc, t| acc | word_themes[*t]),
-                None => m,
-            };
+            let mt = m & self.passing_themes(w, f);
             // The matches passing the source and the year filter, for the themes.
             let mut passing = 0;
             for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
