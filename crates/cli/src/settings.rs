@@ -2,9 +2,10 @@
 //! then the user's config file, then `FOLIO_*` environment variables, then command-line flags.
 //!
 //! Each layer is a TOML table merged key by key over the one below, and the result is
-//! deserialized once into typed structs that reject unknown keys, so a typo in any layer is an
-//! error naming the key. The environment is passed in as a map, so tests never touch the process
-//! environment.
+//! deserialized once into typed structs that reject unknown keys, so a typo or a value of the
+//! wrong type in any layer is an error naming the key and where it was set (the config file's
+//! line, the environment variable, or a flag). The environment is passed in as a map, so tests
+//! never touch the process environment.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -293,6 +294,9 @@ impl Loaded {
         };
         let mut themes = TextSource::BuiltIn(DEFAULT_THEMES);
         let mut synonyms = TextSource::BuiltIn(DEFAULT_SYNONYMS);
+        // Keys set by the environment or a flag, with where they were set, for errors.
+        let mut origins: HashMap<&str, String> = HashMap::new();
+        let mut file_text = String::new();
         if let Some(path) = &file {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read config file {}", path.display()))?;
@@ -311,6 +315,7 @@ impl Loaded {
             themes = TextSource::File(rel("themes", "themes.toml"));
             synonyms = TextSource::File(rel("synonyms", "synonyms.toml"));
             merge(&mut table, user);
+            file_text = text;
         }
 
         let mut unknown_env = Vec::new();
@@ -322,6 +327,7 @@ impl Loaded {
                 Some(var) => {
                     let parsed = parse_env(var, value)?;
                     set(&mut table, var.key, parsed);
+                    origins.insert(var.key, format!("{name}={value:?}"));
                     match var.key {
                         "paths.themes" => themes = TextSource::File(PathBuf::from(value)),
                         "paths.synonyms" => synonyms = TextSource::File(PathBuf::from(value)),
@@ -334,11 +340,23 @@ impl Loaded {
         }
         for (key, value) in flags {
             set(&mut table, key, value.clone());
+            origins.insert(key, "a command-line flag".to_string());
         }
 
-        let settings: Settings = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| anyhow::anyhow!("settings: {}", e.message()))?;
+        let settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| {
+                let key = e.path().to_string();
+                let place = origins
+                    .get(key.as_str())
+                    .cloned()
+                    .or_else(|| {
+                        let path = file.as_ref()?;
+                        let line = line_of(&file_text, &key)?;
+                        Some(format!("{}:{line}", path.display()))
+                    })
+                    .unwrap_or_else(|| "settings".to_string());
+                anyhow::anyhow!("{place}: {key}: {}", e.into_inner().message())
+            })?;
         settings.validate()?;
         Ok(Loaded {
             settings,
@@ -437,6 +455,25 @@ fn parse_env(var: &EnvVar, value: &str) -> anyhow::Result<toml::Value> {
     })
 }
 
+/// The line of the config file `text` where the setting `key` (`section.name`, or a section)
+/// is written, if it is. The settings are checked once merged, where their places are lost.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let table = toml::de::DeTable::parse(text).ok()?;
+    let mut span = table.span();
+    let mut current = table.get_ref();
+    for part in key.split('.') {
+        // An item of a list reads as `name[2]`: its line is the list's.
+        let name = part.split('[').next().unwrap_or(part);
+        let value = current.get(name)?;
+        span = value.span();
+        match value.get_ref() {
+            toml::de::DeValue::Table(t) => current = t,
+            _ => break,
+        }
+    }
+    Some(text[..span.start.min(text.len())].matches('\n').count() + 1)
+}
+
 /// Merges `over` into `base`, table by table; other values are replaced.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
@@ -516,6 +553,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("listn"), "{err}");
+        // A value of the wrong type names the file, its line and the key.
+        std::fs::write(
+            &file,
+            "# comment\n[server]\nlisten = \"127.0.0.1:1\"\n\n[search]\nterm_bitmaps_mb = -3\n",
+        )
+        .unwrap();
+        let err = Loaded::load(Some(&file), &env(&[]), &vec![])
+            .unwrap_err()
+            .to_string();
+        let at = format!("{}:6: search.term_bitmaps_mb: ", file.display());
+        assert!(err.starts_with(&at), "{err}");
+        assert!(err.contains("`-3`"), "{err}");
         let err = Loaded::load(None, &env(&[("FOLIO_LISTEN", "nowhere")]), &vec![])
             .unwrap_err()
             .to_string();
