@@ -411,6 +411,94 @@ fn union_score(clauses: &mut [(Box<dyn Scorer>, Score)], doc: DocId) -> Score {
     score
 }
 
+/// The boosted paragraphs among those the bitmap of matches marks (every match of the main
+/// part): the boosts' scorer leaps to the next marked paragraph and the bitmap to the boosts'
+/// next paragraph, a bit scan where tantivy's intersection would seek the main part's postings
+/// (decoding a block of them) at every paragraph of the boosts and the boosts' at every match.
+/// The main part's scorer is sought only to the paragraphs found, for their exact scores.
+struct MarkedBoosts {
+    boosts: Box<dyn Scorer>,
+    /// The main part, scoring; `None` when every match scores `constant` (a range).
+    main: Option<Box<dyn Scorer>>,
+    constant: Score,
+    marked: Vec<u64>,
+    doc: DocId,
+}
+
+impl MarkedBoosts {
+    fn new(boosts: Box<dyn Scorer>, main: Option<Box<dyn Scorer>>, marked: Vec<u64>) -> Self {
+        let mut found = MarkedBoosts {
+            boosts,
+            main,
+            constant: 0.0,
+            marked,
+            doc: 0,
+        };
+        found.doc = found.settle(found.boosts.doc());
+        found
+    }
+
+    /// The first paragraph at or after `doc` (where the boosts' scorer is) that is marked too.
+    fn settle(&mut self, mut doc: DocId) -> DocId {
+        loop {
+            if doc == TERMINATED {
+                return TERMINATED;
+            }
+            let next = next_bit(&self.marked, doc);
+            if next == doc || next == TERMINATED {
+                return next;
+            }
+            doc = self.boosts.seek(next);
+        }
+    }
+}
+
+impl DocSet for MarkedBoosts {
+    fn advance(&mut self) -> DocId {
+        if self.doc != TERMINATED {
+            let doc = self.boosts.advance();
+            self.doc = self.settle(doc);
+        }
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc < target {
+            let doc = self.boosts.seek(target);
+            self.doc = self.settle(doc);
+        }
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.boosts.size_hint()
+    }
+}
+
+impl Scorer for MarkedBoosts {
+    fn score(&mut self) -> Score {
+        let main = match &mut self.main {
+            Some(main) => {
+                if main.doc() < self.doc {
+                    main.seek(self.doc);
+                }
+                debug_assert_eq!(
+                    main.doc(),
+                    self.doc,
+                    "a marked paragraph matches the main part"
+                );
+                main.score()
+            }
+            None => self.constant,
+        };
+        main + self.boosts.score()
+    }
+}
+
 /// Boosts can add more than the main part itself, so bounding them would leave block-max WAND
 /// nothing to skip. Instead the paragraphs they match (few: a title word matches one
 /// document's paragraphs) are ranked first with their exact scores, which fills the top hits
@@ -479,6 +567,9 @@ pub struct FolioSegmentCollector {
     bitmaps: Option<Arc<SegmentBitmaps>>,
     /// Matches counted with the bitmaps, one bit each (allocated at the first dense block).
     marked: Vec<u64>,
+    /// Whether `marked` holds every match of the main part, and nothing else (read from the
+    /// words' bitmaps; a block counted one paragraph at a time is not marked).
+    marked_all: bool,
     /// Matches met by the counting pass, before filters (at least; saturating).
     matched: u64,
     /// Corpus order grows with the doc id here and hits are sorted by relevance: a paragraph
@@ -540,6 +631,7 @@ impl Collector for FolioCollector {
             buffers: (vec![0; COUNT_BLOCK], vec![0; COUNT_BLOCK]),
             bitmaps,
             marked: Vec::new(),
+            marked_all: false,
             matched: 0,
             ties_lose,
             floor,
@@ -632,9 +724,37 @@ impl Collector for FolioCollector {
                     &mut bounds,
                     &mut [],
                 )?,
+                (None, documents, None) if seg.marked_all && boosted.boosts.is_some() => {
+                    let boosts = boosted.boosts.as_ref().expect("boosts");
+                    match documents {
+                        Some(documents) => {
+                            let marked = std::mem::take(&mut seg.marked);
+                            let mut found = MarkedBoosts::new(
+                                boosts.scorer(reader, 1.0)?,
+                                Some(weight.scorer(reader, 1.0)?),
+                                marked,
+                            );
+                            let ranked = seg.rank_boosted_documents(
+                                reader,
+                                &mut found,
+                                documents,
+                                &mut bounds,
+                            );
+                            seg.marked = found.marked;
+                            ranked?
+                        }
+                        None => seg.rank_boosted_marked(
+                            reader,
+                            boosts.as_ref(),
+                            Some(weight),
+                            0.0,
+                            &mut bounds,
+                        )?,
+                    }
+                }
                 (None, Some(documents), None) => seg.rank_boosted_documents(
                     reader,
-                    boosted.ranked.as_ref(),
+                    boosted.ranked.scorer(reader, 1.0)?.as_mut(),
                     documents,
                     &mut bounds,
                 )?,
@@ -672,7 +792,7 @@ impl Collector for FolioCollector {
                 if seg.top.k > 0 {
                     if let Some(boosts) = boosted.as_ref().and_then(|b| b.boosts.as_deref()) {
                         let mut bounds = bounds()?;
-                        seg.rank_boosted_marked(reader, boosts, RANGE_SCORE, &mut bounds)?;
+                        seg.rank_boosted_marked(reader, boosts, None, RANGE_SCORE, &mut bounds)?;
                         members = member_scorers()?;
                     }
                     let mut bounds = bounds()?;
@@ -1034,6 +1154,7 @@ impl FolioSegmentCollector {
                 Some(bits) => {
                     self.matched = self.matched.saturating_add(postings.doc_freq().into());
                     self.mark_bitmap(&bits);
+                    self.marked_all = true;
                 }
                 None => for_each_block(postings, |docs| self.count_block(docs)),
             }
@@ -1066,6 +1187,7 @@ impl FolioSegmentCollector {
             }
         }
         self.mark_bitmap(&all);
+        self.marked_all = true;
         Ok(true)
     }
 
@@ -1370,15 +1492,14 @@ impl FolioSegmentCollector {
 
     /// The boosted pass document by document (see [`DocumentBounds`]): a document whose title
     /// score and `documents.rest` cannot pass the threshold is passed over whole.
-    fn rank_boosted_documents(
+    fn rank_boosted_documents<S: Scorer + ?Sized>(
         &mut self,
         reader: &SegmentReader,
-        ranked: &dyn Weight,
+        scorer: &mut S,
         documents: &DocumentBounds,
         bounds: &mut Bounds,
     ) -> tantivy::Result<()> {
         let alive = reader.alive_bitset();
-        let mut scorer = ranked.scorer(reader, 1.0)?;
         let mut title = documents.title.scorer(reader, 1.0)?;
         let columns = self.columns.clone();
         let starts = &columns.starts;
@@ -1423,25 +1544,26 @@ impl FolioSegmentCollector {
     }
 
     /// Ranks the paragraphs `boosts` matches among those marked in the bitmap of matches, each
-    /// scoring `main` plus the boosts.
+    /// scoring the main part's score there (or `constant`, with no main part) plus the boosts.
     fn rank_boosted_marked(
         &mut self,
         reader: &SegmentReader,
         boosts: &dyn Weight,
-        main: Score,
+        main: Option<&dyn Weight>,
+        constant: Score,
         bounds: &mut Bounds,
     ) -> tantivy::Result<()> {
-        let mut scorer = boosts.scorer(reader, 1.0)?;
+        let main = main.map(|w| w.scorer(reader, 1.0)).transpose()?;
         let marked = std::mem::take(&mut self.marked);
-        let mut doc = scorer.doc();
+        let mut found = MarkedBoosts::new(boosts.scorer(reader, 1.0)?, main, marked);
+        found.constant = constant;
+        let mut doc = found.doc();
         while doc != TERMINATED {
-            let word = marked.get((doc / 64) as usize).copied().unwrap_or(0);
-            if word >> (doc % 64) & 1 == 1 {
-                self.rank_passing(doc, main + scorer.score(), bounds);
-            }
-            doc = scorer.advance();
+            let score = found.score();
+            self.rank_passing(doc, score, bounds);
+            doc = found.advance();
         }
-        self.marked = marked;
+        self.marked = found.marked;
         Ok(())
     }
 

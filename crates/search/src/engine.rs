@@ -918,7 +918,7 @@ fn pruned_ranking(
     if boosts_first && !compiled.boosts.is_empty() {
         let any_boost =
             AnyOfQuery::boxed(compiled.boosts.iter().map(|(q, _)| q.box_clone()).collect());
-        let boosts = (count_range.is_some() || union)
+        let boosts = (count_range.is_some() || union || passes)
             .then(|| any_boost.weight(scoring))
             .transpose()?;
         let ranked = BooleanQuery::new(vec![
