@@ -17,6 +17,7 @@ pub mod eval;
 pub mod filter;
 pub mod highlight;
 pub mod model;
+pub mod phrase;
 pub mod query;
 pub mod schema;
 pub mod stats;

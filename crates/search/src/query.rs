@@ -43,6 +43,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use crate::columns::FastColumns;
 use crate::documents::DocumentQuery;
+use crate::phrase::ExactPhraseQuery;
 use crate::schema::Fields;
 
 /// Which field an atom searches.
@@ -491,7 +492,7 @@ impl Compiler<'_> {
                 prefix: false,
             } => {
                 let Some(mut grams) = self.grams(field, terms) else {
-                    return Box::new(PhraseQuery::new(
+                    return Box::new(ExactPhraseQuery::consecutive(
                         terms
                             .iter()
                             .map(|t| Term::from_field_text(field, t))
@@ -503,7 +504,7 @@ impl Compiler<'_> {
                         Term::from_field_text(field, &grams.pop().expect("one gram").1),
                         IndexRecordOption::WithFreqs,
                     )),
-                    _ => Box::new(PhraseQuery::new_with_offset(
+                    _ => Box::new(ExactPhraseQuery::new(
                         grams
                             .iter()
                             .map(|(at, t)| (*at, Term::from_field_text(field, t)))

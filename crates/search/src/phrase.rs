@@ -1,0 +1,538 @@
+//! Exact phrases (words next to each other, in order), found and scored as tantivy's
+//! `PhraseQuery` finds and scores them, reading the postings a block at a time.
+//!
+//! Phrases are the costliest queries folio answers: every paragraph holding all the phrase's
+//! terms has their positions read, and facets and totals need every match. tantivy's phrase
+//! scorer finds where a paragraph's positions start by summing the term frequencies of the
+//! paragraphs before it in its block of 128, once per paragraph (a quarter of a phrase's time
+//! at a million paragraphs), and seeks each term's postings through the skip list. Here each
+//! term's blocks are read in order, so the position offset of a block is the running sum of
+//! the blocks before it and the offsets within a block are summed once; positions are then read
+//! with tantivy's public `PositionReader`. Matches, phrase counts and scores are the same as
+//! tantivy's (BM25 of the phrase as one term, its frequency the number of places it occurs).
+//! Phrases with slop stay tantivy's.
+
+use tantivy::directory::CompositeFile;
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::SegmentComponent;
+use tantivy::positions::PositionReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+
+/// Words at given offsets from the phrase's start, next to each other in that order.
+#[derive(Clone, Debug)]
+pub struct ExactPhraseQuery {
+    field: Field,
+    /// Sorted by offset; at least two.
+    terms: Vec<(usize, Term)>,
+}
+
+impl ExactPhraseQuery {
+    /// The phrase of `terms` at their offsets (at least two terms, all of one field).
+    pub fn new(mut terms: Vec<(usize, Term)>) -> ExactPhraseQuery {
+        assert!(terms.len() > 1, "a phrase has at least two terms");
+        terms.sort_by_key(|&(offset, _)| offset);
+        let field = terms[0].1.field();
+        assert!(
+            terms.iter().all(|(_, t)| t.field() == field),
+            "a phrase's terms are of one field"
+        );
+        ExactPhraseQuery { field, terms }
+    }
+
+    /// The phrase of consecutive `terms`.
+    pub fn consecutive(terms: Vec<Term>) -> ExactPhraseQuery {
+        ExactPhraseQuery::new(terms.into_iter().enumerate().collect())
+    }
+}
+
+impl Query for ExactPhraseQuery {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let entry = enable_scoring.schema().get_field_entry(self.field);
+        let has_positions = entry
+            .field_type()
+            .get_index_record_option()
+            .is_some_and(IndexRecordOption::has_positions);
+        if !has_positions {
+            return Err(TantivyError::SchemaError(format!(
+                "phrase on field {:?}, which has no positions indexed",
+                entry.name()
+            )));
+        }
+        let terms: Vec<Term> = self.terms.iter().map(|(_, t)| t.clone()).collect();
+        let bm25 = match enable_scoring {
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => Some(Bm25Weight::for_terms(statistics_provider, &terms)?),
+            EnableScoring::Disabled { .. } => None,
+        };
+        Ok(Box::new(ExactPhraseWeight {
+            field: self.field,
+            terms: self.terms.clone(),
+            bm25,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for (_, term) in &self.terms {
+            visitor(term, true);
+        }
+    }
+}
+
+struct ExactPhraseWeight {
+    field: Field,
+    terms: Vec<(usize, Term)>,
+    bm25: Option<Bm25Weight>,
+}
+
+impl ExactPhraseWeight {
+    fn phrase_scorer(
+        &self,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Option<ExactPhraseScorer>> {
+        let inverted = reader.inverted_index(self.field)?;
+        let mut infos = Vec::with_capacity(self.terms.len());
+        for (_, term) in &self.terms {
+            match inverted.get_term_info(term)? {
+                Some(info) => infos.push(info),
+                // A term the segment does not hold (nor then, perhaps, the field).
+                None => return Ok(None),
+            }
+        }
+        let positions_file = CompositeFile::open(&reader.open_read(SegmentComponent::Positions)?)?
+            .open_read(self.field)
+            .ok_or_else(|| {
+                TantivyError::SchemaError(format!(
+                    "no positions for field {:?} in segment {}",
+                    self.field,
+                    reader.segment_id().short_uuid_string()
+                ))
+            })?;
+        let last = self.terms.last().map_or(0, |(offset, _)| *offset);
+        let mut cursors = Vec::with_capacity(self.terms.len());
+        for ((offset, _), info) in self.terms.iter().zip(infos) {
+            let postings =
+                inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+            let positions =
+                PositionReader::open(positions_file.read_bytes_slice(info.positions_range)?)?;
+            cursors.push(TermCursor::new(postings, positions, (last - offset) as u32));
+        }
+        let fieldnorms = match &self.bm25 {
+            Some(_) => reader.fieldnorms_readers().get_field(self.field)?,
+            None => None,
+        }
+        .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+        let size_hint = estimate_intersection(
+            cursors.iter().map(|c| c.postings.doc_freq()),
+            reader.max_doc(),
+        ) / (10 * cursors.len() as u32);
+        // The rarest term leads: the others are sought where it is.
+        cursors.sort_by_key(|c| c.postings.doc_freq());
+        let mut scorer = ExactPhraseScorer {
+            terms: cursors,
+            bm25: self.bm25.as_ref().map(|w| w.boost_by(boost)),
+            fieldnorms,
+            doc: 0,
+            count: 0,
+            left: Vec::new(),
+            right: Vec::new(),
+            size_hint,
+        };
+        scorer.doc = scorer.find();
+        Ok(Some(scorer))
+    }
+}
+
+impl Weight for ExactPhraseWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.phrase_scorer(reader, boost)? {
+            Some(scorer) => Box::new(scorer),
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let not_found = || TantivyError::InvalidArgument(format!("document {doc} does not match"));
+        let mut scorer = self.phrase_scorer(reader, 1.0)?.ok_or_else(not_found)?;
+        if scorer.seek(doc) != doc {
+            return Err(not_found());
+        }
+        let mut e = Explanation::new("phrase", scorer.score());
+        if let Some(bm25) = &self.bm25 {
+            e.add_detail(bm25.explain(scorer.fieldnorms.fieldnorm_id(doc), scorer.count));
+        }
+        Ok(e)
+    }
+}
+
+/// One term's postings, read a block at a time in doc order, and its positions.
+struct TermCursor {
+    postings: BlockSegmentPostings,
+    positions: PositionReader,
+    /// Added to each position: the phrase's last offset less this term's, so that the terms
+    /// of one occurrence of the phrase land on one position.
+    shift: u32,
+    /// The current paragraph's index in the block.
+    idx: usize,
+    doc: DocId,
+    /// Where the block's positions start: the term frequencies of the blocks before it.
+    base: u64,
+    /// The term frequencies of the block's paragraphs before `summed_to`, summed as far as a
+    /// paragraph's positions were needed.
+    summed: u32,
+    summed_to: usize,
+}
+
+impl TermCursor {
+    fn new(postings: BlockSegmentPostings, positions: PositionReader, shift: u32) -> TermCursor {
+        let doc = postings.docs().first().copied().unwrap_or(TERMINATED);
+        TermCursor {
+            postings,
+            positions,
+            shift,
+            idx: 0,
+            doc,
+            base: 0,
+            summed: 0,
+            summed_to: 0,
+        }
+    }
+
+    /// Moves to the next block: its positions start after all of this one's.
+    fn next_block(&mut self) {
+        let rest = sum(&self.postings.freqs()[self.summed_to..]);
+        self.base += u64::from(self.summed + rest);
+        (self.summed, self.summed_to) = (0, 0);
+        self.postings.advance();
+        self.idx = 0;
+        self.doc = self.postings.docs().first().copied().unwrap_or(TERMINATED);
+    }
+
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        self.idx += 1;
+        match self.postings.docs().get(self.idx) {
+            Some(&doc) => self.doc = doc,
+            None => self.next_block(),
+        }
+        self.doc
+    }
+
+    /// The first paragraph at or after `target`.
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        loop {
+            match self.postings.docs().last() {
+                None => {
+                    self.doc = TERMINATED;
+                    return TERMINATED;
+                }
+                Some(&last) if last >= target => break,
+                Some(_) => self.next_block(),
+            }
+        }
+        // The next paragraphs first: a term sought where a rarer one is usually lands close.
+        let docs = self.postings.docs();
+        let near = docs.len().min(self.idx + 8);
+        match docs[self.idx..near].iter().position(|&d| d >= target) {
+            Some(i) => self.idx += i,
+            None => self.idx = near + docs[near..].partition_point(|&d| d < target),
+        }
+        self.doc = docs[self.idx];
+        self.doc
+    }
+
+    /// The current paragraph's positions, shifted, at the start of `out` (grown as needed);
+    /// returns how many.
+    fn positions(&mut self, out: &mut Vec<u32>) -> usize {
+        let freqs = self.postings.freqs();
+        self.summed += sum(&freqs[self.summed_to..self.idx]);
+        self.summed_to = self.idx;
+        let freq = freqs[self.idx] as usize;
+        if out.len() < freq {
+            out.resize(freq, 0);
+        }
+        let out = &mut out[..freq];
+        self.positions.read(self.base + u64::from(self.summed), out);
+        // Stored as gaps from the previous position in the paragraph.
+        let mut at = self.shift;
+        for p in out.iter_mut() {
+            at += *p;
+            *p = at;
+        }
+        freq
+    }
+}
+
+struct ExactPhraseScorer {
+    /// The rarest term first.
+    terms: Vec<TermCursor>,
+    bm25: Option<Bm25Weight>,
+    fieldnorms: FieldNormReader,
+    doc: DocId,
+    /// How many times the phrase occurs in the current paragraph.
+    count: u32,
+    left: Vec<u32>,
+    right: Vec<u32>,
+    size_hint: u32,
+}
+
+impl ExactPhraseScorer {
+    /// The first paragraph from the leading term's current one that holds the phrase.
+    fn find(&mut self) -> DocId {
+        let mut candidate = self.terms[0].doc;
+        'candidates: loop {
+            if candidate == TERMINATED {
+                return TERMINATED;
+            }
+            for i in 1..self.terms.len() {
+                let doc = self.terms[i].seek(candidate);
+                if doc == TERMINATED {
+                    return TERMINATED;
+                }
+                if doc > candidate {
+                    candidate = self.terms[0].seek(doc);
+                    continue 'candidates;
+                }
+            }
+            if self.occurs() {
+                return candidate;
+            }
+            candidate = self.terms[0].advance();
+        }
+    }
+
+    /// Whether the phrase occurs in the paragraph every term is on; counts where.
+    fn occurs(&mut self) -> bool {
+        let (left, right) = (&mut self.left, &mut self.right);
+        let mut kept = self.terms[0].positions(left);
+        for term in &mut self.terms[1..] {
+            let n = term.positions(right);
+            kept = keep_common(&mut left[..kept], &right[..n]);
+            if kept == 0 {
+                return false;
+            }
+        }
+        self.count = kept as u32;
+        true
+    }
+}
+
+/// Moves the values of `left` that `right` holds too (both sorted) to its start; returns how
+/// many.
+fn keep_common(left: &mut [u32], right: &[u32]) -> usize {
+    let (mut kept, mut j) = (0, 0);
+    for i in 0..left.len() {
+        let v = left[i];
+        while j < right.len() && right[j] < v {
+            j += 1;
+        }
+        if j == right.len() {
+            break;
+        }
+        if right[j] == v {
+            left[kept] = v;
+            kept += 1;
+        }
+    }
+    kept
+}
+
+/// The sum of term frequencies in a block: at most 128 paragraphs' lengths, far below 2^32.
+fn sum(freqs: &[u32]) -> u32 {
+    freqs.iter().fold(0u32, |a, &f| a.wrapping_add(f))
+}
+
+/// tantivy's estimate of an intersection's size (terms are not spread at random: the
+/// estimate is raised a little).
+fn estimate_intersection(mut sizes: impl Iterator<Item = u32>, max_doc: u32) -> u32 {
+    if max_doc == 0 {
+        return 0;
+    }
+    let Some(first) = sizes.next() else {
+        return 0;
+    };
+    let mut co_location: f64 = 1.3;
+    let (mut estimate, mut smallest) = (f64::from(first), f64::from(first));
+    for size in sizes {
+        co_location = (co_location - 0.1).max(1.0);
+        estimate *= f64::from(size) / f64::from(max_doc) * co_location;
+        smallest = smallest.min(f64::from(size));
+    }
+    estimate.round().min(smallest) as u32
+}
+
+impl DocSet for ExactPhraseScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc != TERMINATED {
+            self.terms[0].advance();
+            self.doc = self.find();
+        }
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc < target {
+            self.terms[0].seek(target);
+            self.doc = self.find();
+        }
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.size_hint
+    }
+
+    fn cost(&self) -> u64 {
+        u64::from(self.size_hint) * 10 * self.terms.len() as u64
+    }
+}
+
+impl Scorer for ExactPhraseScorer {
+    fn score(&mut self) -> Score {
+        match &self.bm25 {
+            Some(bm25) => bm25.score(self.fieldnorms.fieldnorm_id(self.doc), self.count),
+            None => 1.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::query::PhraseQuery;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, IndexWriter, TantivyDocument};
+
+    use super::*;
+
+    /// Paragraphs of a few words in pseudo-random order: phrases occur often and several times
+    /// in a paragraph, and postings and positions span many blocks.
+    fn index() -> (Index, Field) {
+        let mut schema = Schema::builder();
+        let text = schema.add_text_field("text", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let words = ["a", "b", "c", "d", "e", "f", "g", "h", "rare"];
+        let mut seed = 42u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for i in 0..6_000 {
+            let len = 1 + next() % 40;
+            let body: Vec<&str> = (0..len)
+                .map(|_| match next() % 100 {
+                    0 => "rare",
+                    n => words[n % 8],
+                })
+                .collect();
+            let mut doc = TantivyDocument::default();
+            doc.add_text(text, body.join(" "));
+            writer.add_document(doc).unwrap();
+            // Several segments, of several sizes.
+            if i == 1_000 || i == 4_500 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        (index, text)
+    }
+
+    #[test]
+    fn phrases_match_and_score_as_tantivy_phrases() {
+        let (index, field) = index();
+        let searcher = index.reader().unwrap().searcher();
+        let term = |w: &str| Term::from_field_text(field, w);
+        let phrases: Vec<Vec<(usize, &str)>> = vec![
+            vec![(0, "a"), (1, "b")],
+            vec![(0, "b"), (1, "a")],
+            vec![(0, "a"), (1, "a")],
+            vec![(0, "a"), (1, "a"), (2, "a")],
+            vec![(0, "c"), (1, "d"), (2, "e")],
+            vec![(0, "rare"), (1, "h")],
+            vec![(0, "g"), (1, "rare"), (2, "g")],
+            vec![(0, "a"), (2, "c")],
+            vec![(1, "f"), (3, "g"), (4, "h")],
+            vec![(0, "rare"), (1, "rare")],
+            vec![(0, "a"), (1, "missing")],
+        ];
+        let mut matched = 0;
+        for phrase in &phrases {
+            let terms: Vec<(usize, Term)> = phrase.iter().map(|&(o, w)| (o, term(w))).collect();
+            let theirs = PhraseQuery::new_with_offset(terms.clone());
+            let ours = ExactPhraseQuery::new(terms);
+            for scoring in [
+                EnableScoring::enabled_from_searcher(&searcher),
+                EnableScoring::disabled_from_searcher(&searcher),
+            ] {
+                let (wt, wo) = (
+                    theirs.weight(scoring).unwrap(),
+                    ours.weight(scoring).unwrap(),
+                );
+                for reader in searcher.segment_readers() {
+                    // Walked paragraph by paragraph.
+                    let (mut t, mut o) = (
+                        wt.scorer(reader, 1.0).unwrap(),
+                        wo.scorer(reader, 1.0).unwrap(),
+                    );
+                    while t.doc() != TERMINATED {
+                        assert_eq!(o.doc(), t.doc(), "{phrase:?}");
+                        assert_eq!(
+                            o.score().to_bits(),
+                            t.score().to_bits(),
+                            "{phrase:?} at {}",
+                            t.doc()
+                        );
+                        matched += 1;
+                        t.advance();
+                        o.advance();
+                    }
+                    assert_eq!(o.doc(), TERMINATED, "{phrase:?}");
+                    // Sought in strides, as a boosted pass or a filter seeks it.
+                    let (mut t, mut o) = (
+                        wt.scorer(reader, 1.0).unwrap(),
+                        wo.scorer(reader, 1.0).unwrap(),
+                    );
+                    let mut target = 0;
+                    while target < reader.max_doc() {
+                        let found = t.seek(target);
+                        assert_eq!(o.seek(target), found, "{phrase:?} from {target}");
+                        if found == TERMINATED {
+                            break;
+                        }
+                        assert_eq!(
+                            o.score().to_bits(),
+                            t.score().to_bits(),
+                            "{phrase:?} at {found}"
+                        );
+                        target = found + 1 + found % 97;
+                    }
+                }
+            }
+        }
+        assert!(matched > 10_000, "the phrases matched {matched} times");
+    }
+
+    #[test]
+    fn keep_common_keeps_what_both_hold() {
+        let mut left = vec![1, 3, 5, 7, 9];
+        assert_eq!(keep_common(&mut left, &[2, 3, 4, 9, 12]), 2);
+        assert_eq!(left[..2], [3, 9]);
+        assert_eq!(keep_common(&mut [4, 8], &[]), 0);
+    }
+}
