@@ -518,6 +518,9 @@ pub struct Boosted {
     /// With a title boost and a bound on the main part: the boosted pass passes over whole
     /// documents that cannot reach the top.
     pub documents: Option<DocumentBounds>,
+    /// Each boost alone, scoring, with the most it adds, in the order `boosts` sums them: when
+    /// the main part is a range (see [`FolioSegmentCollector::rank_boosted_range`]).
+    pub parts: Vec<(Box<dyn Weight>, Score)>,
 }
 
 /// What bounds the score of a document's boosted paragraphs: the title's score, the same for
@@ -790,9 +793,24 @@ impl Collector for FolioCollector {
                 && seg.mark_range(reader, range)?
             {
                 if seg.top.k > 0 {
-                    if let Some(boosts) = boosted.as_ref().and_then(|b| b.boosts.as_deref()) {
+                    if let Some(boosted) = boosted {
                         let mut bounds = bounds()?;
-                        seg.rank_boosted_marked(reader, boosts, None, RANGE_SCORE, &mut bounds)?;
+                        match &boosted.boosts {
+                            _ if seg.ties_lose
+                                && bounds.extras.is_empty()
+                                && !boosted.parts.is_empty() =>
+                            {
+                                seg.rank_boosted_range(reader, &boosted.parts, &mut bounds)?
+                            }
+                            Some(boosts) => seg.rank_boosted_marked(
+                                reader,
+                                boosts.as_ref(),
+                                None,
+                                RANGE_SCORE,
+                                &mut bounds,
+                            )?,
+                            None => {}
+                        }
                         members = member_scorers()?;
                     }
                     let mut bounds = bounds()?;
@@ -1564,6 +1582,88 @@ impl FolioSegmentCollector {
             doc = found.advance();
         }
         self.marked = found.marked;
+        Ok(())
+    }
+
+    /// Ranks the boosted paragraphs of a range (every match marked, scoring [`RANGE_SCORE`])
+    /// with each boost's scorer apart. A tie loses to the paragraph before it, so once the top
+    /// hits are full, a paragraph enters only with more than the worst of them: a boost without
+    /// which the others cannot get there is required, and the paragraphs are then sought
+    /// where every required boost is (a prefix in many titles boosts every paragraph of those
+    /// documents; once the top hits hold ten of them, only a paragraph whose section holds the
+    /// prefix too can enter). Scores are summed in the order the boosts' union sums them.
+    fn rank_boosted_range(
+        &mut self,
+        reader: &SegmentReader,
+        parts: &[(Box<dyn Weight>, Score)],
+        bounds: &mut Bounds,
+    ) -> tantivy::Result<()> {
+        let mut scorers = Vec::with_capacity(parts.len());
+        for (weight, bound) in parts {
+            scorers.push((weight.scorer(reader, 1.0)?, *bound));
+        }
+        let total: Score = parts.iter().map(|(_, bound)| bound).sum();
+        let marked = std::mem::take(&mut self.marked);
+        let mut required = Vec::with_capacity(scorers.len());
+        let mut doc: DocId = 0;
+        while doc < reader.max_doc() {
+            if !self.may_rank_any_kind(doc, RANGE_SCORE + total, bounds) {
+                break;
+            }
+            required.clear();
+            required.extend((0..scorers.len()).filter(|&i| {
+                !self.may_rank_any_kind(doc, RANGE_SCORE + total - scorers[i].1, bounds)
+            }));
+            let found = if required.is_empty() {
+                // The first paragraph of any boost.
+                let mut first = TERMINATED;
+                for (s, _) in &mut scorers {
+                    let at = if s.doc() < doc { s.seek(doc) } else { s.doc() };
+                    first = first.min(at);
+                }
+                first
+            } else {
+                // The first paragraph of every required boost.
+                let mut target = doc;
+                'agree: loop {
+                    for &i in &required {
+                        let s = &mut scorers[i].0;
+                        let at = if s.doc() < target {
+                            s.seek(target)
+                        } else {
+                            s.doc()
+                        };
+                        if at > target {
+                            target = at;
+                            continue 'agree;
+                        }
+                    }
+                    break target;
+                }
+            };
+            if found == TERMINATED {
+                break;
+            }
+            let next = next_bit(&marked, found);
+            if next != found {
+                doc = next;
+                continue;
+            }
+            let mut boost: Score = 0.0;
+            for (s, _) in &mut scorers {
+                let at = if s.doc() < found {
+                    s.seek(found)
+                } else {
+                    s.doc()
+                };
+                if at == found {
+                    boost += s.score();
+                }
+            }
+            self.rank_passing(found, RANGE_SCORE + boost, bounds);
+            doc = found + 1;
+        }
+        self.marked = marked;
         Ok(())
     }
 

@@ -943,11 +943,18 @@ fn pruned_ranking(
             }
             _ => None,
         };
+        let mut parts = Vec::new();
+        if count_range.is_some() {
+            for (q, bound) in &compiled.boosts {
+                parts.push((q.weight(scoring)?, *bound));
+            }
+        }
         boosted = Some(Boosted {
             ranked: ranked.weight(scoring)?,
             boosts,
             members,
             documents,
+            parts,
         });
     }
     let count = if passes {

@@ -576,10 +576,11 @@ impl Compiler<'_> {
                 terms,
                 prefix: false,
             } => (self.max_score)(field, &self.phrase_terms(field, terms)),
+            // Each of its patterns scores 1 (see [`TermRange::query`]).
             Unit::Terms {
                 terms,
                 prefix: true,
-            } if terms.len() == 1 => 2.0,
+            } if terms.len() == 1 => prefix_patterns(&terms[0]).len() as f32,
             Unit::CjkChar(_) => 1.0,
             Unit::Terms { .. } => f32::INFINITY,
         }
