@@ -519,7 +519,7 @@ pub struct Boosted {
     /// documents that cannot reach the top.
     pub documents: Option<DocumentBounds>,
     /// Each boost alone, scoring, with the most it adds, in the order `boosts` sums them: when
-    /// the main part is a range (see [`FolioSegmentCollector::rank_boosted_range`]).
+    /// the main part is a range (see `FolioSegmentCollector::rank_boosted_range`).
     pub parts: Vec<(Box<dyn Weight>, Score)>,
 }
 

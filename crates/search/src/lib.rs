@@ -2,9 +2,10 @@
 //!
 //! Owns the tantivy side of folio: the schema ([`schema`], the one definition of the fields), the
 //! analyzer's registration ([`analyzer`]), the index folder with atomic build switching
-//! ([`store`]), the query language ([`query`]) and its exact phrases ([`phrase`]), the collector that counts disjunctive facets
-//! ([`collector`]), highlighting ([`highlight`]) and the [`Engine`] that answers searches. Knows
-//! nothing of HTTP: the server and the CLI call [`Engine::search`] with a [`SearchRequest`].
+//! ([`store`]), the query language ([`query`]) and its exact phrases ([`phrase`]), the collector
+//! that counts disjunctive facets ([`collector`]), highlighting ([`highlight`]) and the
+//! [`Engine`] that answers searches. Knows nothing of HTTP: the server and the CLI call
+//! [`Engine::search`] with a [`SearchRequest`].
 
 pub mod analyzer;
 pub mod bitmaps;
