@@ -402,47 +402,19 @@ impl SegmentBitmaps {
     pub fn count(&self, matches: &[u64], spec: &CollectSpec) -> DenseCounts {
         let filters = self.filters(spec);
         let n_themes = if spec.count_theme { self.themes } else { 0 };
-        let mut themes = vec![0u64; n_themes];
         let mut cell_counts = vec![0u64; self.cells.len()];
         let (passes, both) = self.cell_verdicts(filters.as_ref());
-        // Slices held apart from `self`, so that the compiler keeps them in registers while the
-        // loop stores its counts.
-        let (index, masks, piece_cells) = (
-            &self.piece_index[..],
-            &self.piece_masks[..],
-            &self.piece_cells[..],
-        );
-        let (theme_bits, stride) = (&self.theme_bits[..], self.themes);
-        for (w, &m) in matches.iter().enumerate().take(self.words()) {
-            if m == 0 {
-                continue;
-            }
-            let (from, to) = (index[w] as usize, index[w + 1] as usize);
-            let word_themes = &theme_bits[w * stride..w * stride + stride];
-            let Some(f) = &filters else {
-                for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
-                    cell_counts[usize::from(cell)] += u64::from((m & mask).count_ones());
+        let f = filters.as_ref();
+        // The theme counts stay in registers when their number is known when compiled.
+        macro_rules! by_number {
+            ($($n:literal)*) => {
+                match n_themes {
+                    $($n => self.count_words(matches, f, &both, &mut cell_counts, [0u64; $n]),)*
+                    n => self.count_words(matches, f, &both, &mut cell_counts, vec![0u64; n]),
                 }
-                for (n, &b) in themes.iter_mut().zip(word_themes) {
-                    *n += u64::from((m & b).count_ones());
-                }
-                continue;
             };
-            // A facet counts the matches the other facets' filters let through.
-            let mt = m & self.passing_themes(w, f);
-            // The matches passing the source and the year filter, for the themes.
-            let mut passing = 0;
-            for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
-                cell_counts[usize::from(cell)] += u64::from((mt & mask).count_ones());
-                passing |= mask & both[usize::from(cell)];
-            }
-            let c = m & passing;
-            if c != 0 {
-                for (n, &b) in themes.iter_mut().zip(word_themes) {
-                    *n += u64::from((c & b).count_ones());
-                }
-            }
         }
+        let themes = by_number!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
         // Indexed by a code (NONE collects what no value stands for).
         let mut sources = vec![0u64; 256];
         let mut years = vec![0u64; 256];
@@ -469,6 +441,88 @@ impl SegmentBitmaps {
             year_min: self.year_min,
             themes,
         }
+    }
+
+    /// The loop of [`Self::count`]: adds each word's matches to the cells of its pieces and to
+    /// `themes`; returns the theme counts.
+    fn count_words<T: ThemeSums>(
+        &self,
+        matches: &[u64],
+        filters: Option<&Filters>,
+        both: &[u64],
+        cell_counts: &mut [u64],
+        mut themes: T,
+    ) -> Vec<u64> {
+        // Slices held apart from `self`, so that the compiler keeps them in registers while the
+        // loop stores its counts.
+        let (index, masks, piece_cells) = (
+            &self.piece_index[..],
+            &self.piece_masks[..],
+            &self.piece_cells[..],
+        );
+        let (theme_bits, stride) = (&self.theme_bits[..], self.themes);
+        for (w, &m) in matches.iter().enumerate().take(self.words()) {
+            if m == 0 {
+                continue;
+            }
+            let (from, to) = (index[w] as usize, index[w + 1] as usize);
+            let word_themes = &theme_bits[w * stride..w * stride + stride];
+            let Some(f) = filters else {
+                for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
+                    cell_counts[usize::from(cell)] += u64::from((m & mask).count_ones());
+                }
+                themes.add(m, word_themes);
+                continue;
+            };
+            // A facet counts the matches the other facets' filters let through.
+            let mt = m & self.passing_themes(w, f);
+            // The matches passing the source and the year filter, for the themes.
+            let mut passing = 0;
+            for (&mask, &cell) in masks[from..to].iter().zip(&piece_cells[from..to]) {
+                cell_counts[usize::from(cell)] += u64::from((mt & mask).count_ones());
+                passing |= mask & both[usize::from(cell)];
+            }
+            let c = m & passing;
+            if c != 0 {
+                themes.add(c, word_themes);
+            }
+        }
+        themes.into_counts()
+    }
+}
+
+/// The theme counts of [`SegmentBitmaps::count`]: an array when the number of themes is known
+/// when compiled (its loop unrolled, its counts in registers), else a vector.
+trait ThemeSums {
+    /// Adds the matches `m` in each theme's word of paragraphs.
+    fn add(&mut self, m: u64, word_themes: &[u64]);
+    fn into_counts(self) -> Vec<u64>;
+}
+
+impl<const N: usize> ThemeSums for [u64; N] {
+    #[inline(always)]
+    fn add(&mut self, m: u64, word_themes: &[u64]) {
+        let word_themes: &[u64; N] = word_themes[..N].try_into().expect("one word a theme");
+        for (n, &b) in self.iter_mut().zip(word_themes) {
+            *n += u64::from((m & b).count_ones());
+        }
+    }
+
+    fn into_counts(self) -> Vec<u64> {
+        self.to_vec()
+    }
+}
+
+impl ThemeSums for Vec<u64> {
+    #[inline(always)]
+    fn add(&mut self, m: u64, word_themes: &[u64]) {
+        for (n, &b) in self.iter_mut().zip(word_themes) {
+            *n += u64::from((m & b).count_ones());
+        }
+    }
+
+    fn into_counts(self) -> Vec<u64> {
+        self
     }
 }
 
@@ -547,5 +601,31 @@ pub(crate) fn for_each_block(postings: &mut BlockSegmentPostings, mut f: impl Fn
         }
         f(docs);
         postings.advance();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Taxonomies of more than 16 themes count with a vector: the same sums as the arrays.
+    #[test]
+    fn theme_sums_agree_as_array_and_vector() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed
+        };
+        let (mut array, mut vector) = ([0u64; 5], vec![0u64; 5]);
+        for _ in 0..1_000 {
+            let m = next();
+            let word: Vec<u64> = (0..5).map(|_| next()).collect();
+            array.add(m, &word);
+            vector.add(m, &word);
+        }
+        assert_eq!(array.into_counts(), vector.into_counts());
+        assert!(array.iter().all(|&n| n > 10_000), "{array:?}");
     }
 }
