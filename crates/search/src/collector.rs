@@ -811,10 +811,9 @@ impl Collector for FolioCollector {
                             )?,
                             None => {}
                         }
-                        members = member_scorers()?;
                     }
                     let mut bounds = bounds()?;
-                    seg.rank_marked(RANGE_SCORE, &mut bounds, &mut members);
+                    seg.rank_marked(RANGE_SCORE, &mut bounds, &member_scorers)?;
                 }
                 return Ok(seg.harvest());
             }
@@ -1710,9 +1709,18 @@ impl FolioSegmentCollector {
 
     /// Ranks the paragraphs marked in the bitmap of matches, in doc order, all with the same
     /// main score; stops at the first that cannot enter when no later one can either.
-    fn rank_marked(&mut self, main: Score, bounds: &mut Bounds, members: &mut [Box<dyn Scorer>]) {
+    fn rank_marked(
+        &mut self,
+        main: Score,
+        bounds: &mut Bounds,
+        member_scorers: &dyn Fn() -> tantivy::Result<Vec<Box<dyn Scorer>>>,
+    ) -> tantivy::Result<()> {
         // Exact scores and ties lost to earlier paragraphs: what fails now fails from here on.
         let stop_at_first_miss = self.ties_lose && bounds.extras.is_empty();
+        // The boosts' scorers (which paragraphs the boosted pass ranked), made at the first
+        // paragraph that could still enter: a range's scorer reads every term of the range
+        // into a bitset, and once the boosted paragraphs fill the top hits, none is needed.
+        let mut members: Option<Vec<Box<dyn Scorer>>> = None;
         let marked = std::mem::take(&mut self.marked);
         'words: for (w, &word) in marked.iter().enumerate() {
             let mut bits = word;
@@ -1725,12 +1733,17 @@ impl FolioSegmentCollector {
                     }
                     continue;
                 }
+                let members = match &mut members {
+                    Some(m) => m,
+                    None => members.insert(member_scorers()?),
+                };
                 if !matches_any(members, doc) {
                     self.rank_passing(doc, main, bounds);
                 }
             }
         }
         self.marked = marked;
+        Ok(())
     }
 
     /// Whether a paragraph with this main score could reach the top hits whatever its kind.
