@@ -350,10 +350,7 @@ struct UnionClause {
 impl UnionClause {
     /// Whether the clause holds paragraph `doc`, seeking it there if it is before.
     fn holds(&mut self, doc: DocId) -> bool {
-        if self.scorer.doc() < doc {
-            self.scorer.seek(doc);
-        }
-        self.scorer.doc() == doc
+        at_or_after(self.scorer.as_mut(), doc) == doc
     }
 }
 
@@ -394,6 +391,16 @@ impl Parts {
     }
 }
 
+/// Where a scorer moving forward only is at or after `target`: sought there if it is before.
+#[inline]
+fn at_or_after<D: DocSet + ?Sized>(scorer: &mut D, target: DocId) -> DocId {
+    if scorer.doc() < target {
+        scorer.seek(target)
+    } else {
+        scorer.doc()
+    }
+}
+
 /// The score of paragraph `doc` in a union of `clauses` (scorers moving forward, with their
 /// bonuses, in the union's order): each clause holding it adds its score and bonus, added up in
 /// the union's order, so that the sum is the union's to the last bit (floating-point addition
@@ -401,10 +408,7 @@ impl Parts {
 fn union_score(clauses: &mut [(Box<dyn Scorer>, Score)], doc: DocId) -> Score {
     let mut score = 0.0;
     for (s, bonus) in clauses {
-        if s.doc() < doc {
-            s.seek(doc);
-        }
-        if s.doc() == doc {
+        if at_or_after(s.as_mut(), doc) == doc {
             score += s.score() + *bonus;
         }
     }
@@ -418,19 +422,24 @@ fn union_score(clauses: &mut [(Box<dyn Scorer>, Score)], doc: DocId) -> Score {
 /// The main part's scorer is sought only to the paragraphs found, for their exact scores.
 struct MarkedBoosts {
     boosts: Box<dyn Scorer>,
-    /// The main part, scoring; `None` when every match scores `constant` (a range).
-    main: Option<Box<dyn Scorer>>,
-    constant: Score,
+    main: MainScore,
     marked: Vec<u64>,
     doc: DocId,
 }
 
+/// The main part's score of a marked paragraph.
+enum MainScore {
+    /// Read from its scorer.
+    Scored(Box<dyn Scorer>),
+    /// The same for every match (a range's).
+    Constant(Score),
+}
+
 impl MarkedBoosts {
-    fn new(boosts: Box<dyn Scorer>, main: Option<Box<dyn Scorer>>, marked: Vec<u64>) -> Self {
+    fn new(boosts: Box<dyn Scorer>, main: MainScore, marked: Vec<u64>) -> Self {
         let mut found = MarkedBoosts {
             boosts,
             main,
-            constant: 0.0,
             marked,
             doc: 0,
         };
@@ -482,18 +491,12 @@ impl DocSet for MarkedBoosts {
 impl Scorer for MarkedBoosts {
     fn score(&mut self) -> Score {
         let main = match &mut self.main {
-            Some(main) => {
-                if main.doc() < self.doc {
-                    main.seek(self.doc);
-                }
-                debug_assert_eq!(
-                    main.doc(),
-                    self.doc,
-                    "a marked paragraph matches the main part"
-                );
+            MainScore::Scored(main) => {
+                let at = at_or_after(main.as_mut(), self.doc);
+                debug_assert_eq!(at, self.doc, "a marked paragraph matches the main part");
                 main.score()
             }
-            None => self.constant,
+            MainScore::Constant(score) => *score,
         };
         main + self.boosts.score()
     }
@@ -734,7 +737,7 @@ impl Collector for FolioCollector {
                             let marked = std::mem::take(&mut seg.marked);
                             let mut found = MarkedBoosts::new(
                                 boosts.scorer(reader, 1.0)?,
-                                Some(weight.scorer(reader, 1.0)?),
+                                MainScore::Scored(weight.scorer(reader, 1.0)?),
                                 marked,
                             );
                             let ranked = seg.rank_boosted_documents(
@@ -749,8 +752,7 @@ impl Collector for FolioCollector {
                         None => seg.rank_boosted_marked(
                             reader,
                             boosts.as_ref(),
-                            Some(weight),
-                            0.0,
+                            MainScore::Scored(weight.scorer(reader, 1.0)?),
                             &mut bounds,
                         )?,
                     }
@@ -805,8 +807,7 @@ impl Collector for FolioCollector {
                             Some(boosts) => seg.rank_boosted_marked(
                                 reader,
                                 boosts.as_ref(),
-                                None,
-                                RANGE_SCORE,
+                                MainScore::Constant(RANGE_SCORE),
                                 &mut bounds,
                             )?,
                             None => {}
@@ -951,10 +952,7 @@ struct Bounds {
 fn matches_any(scorers: &mut [Box<dyn Scorer>], doc: DocId) -> bool {
     let mut found = false;
     for s in scorers {
-        if s.doc() < doc {
-            s.seek(doc);
-        }
-        found |= s.doc() == doc;
+        found |= at_or_after(s.as_mut(), doc) == doc;
     }
     found
 }
@@ -1308,11 +1306,7 @@ impl FolioSegmentCollector {
         let mut scorer = weight.scorer(reader, 1.0)?;
         let mut doc = next_bit(passing, 0);
         while doc != TERMINATED {
-            let at = if scorer.doc() < doc {
-                scorer.seek(doc)
-            } else {
-                scorer.doc()
-            };
+            let at = at_or_after(scorer.as_mut(), doc);
             if at == TERMINATED {
                 break;
             }
@@ -1561,19 +1555,16 @@ impl FolioSegmentCollector {
     }
 
     /// Ranks the paragraphs `boosts` matches among those marked in the bitmap of matches, each
-    /// scoring the main part's score there (or `constant`, with no main part) plus the boosts.
+    /// scoring the main part's score there plus the boosts.
     fn rank_boosted_marked(
         &mut self,
         reader: &SegmentReader,
         boosts: &dyn Weight,
-        main: Option<&dyn Weight>,
-        constant: Score,
+        main: MainScore,
         bounds: &mut Bounds,
     ) -> tantivy::Result<()> {
-        let main = main.map(|w| w.scorer(reader, 1.0)).transpose()?;
         let marked = std::mem::take(&mut self.marked);
         let mut found = MarkedBoosts::new(boosts.scorer(reader, 1.0)?, main, marked);
-        found.constant = constant;
         let mut doc = found.doc();
         while doc != TERMINATED {
             let score = found.score();
@@ -1597,9 +1588,10 @@ impl FolioSegmentCollector {
         parts: &[(Box<dyn Weight>, Score)],
         bounds: &mut Bounds,
     ) -> tantivy::Result<()> {
+        // Each boost's scorer with no bonus: `union_score` sums them as the boosts' union does.
         let mut scorers = Vec::with_capacity(parts.len());
-        for (weight, bound) in parts {
-            scorers.push((weight.scorer(reader, 1.0)?, *bound));
+        for (weight, _) in parts {
+            scorers.push((weight.scorer(reader, 1.0)?, 0.0));
         }
         let total: Score = parts.iter().map(|(_, bound)| bound).sum();
         let marked = std::mem::take(&mut self.marked);
@@ -1610,15 +1602,14 @@ impl FolioSegmentCollector {
                 break;
             }
             required.clear();
-            required.extend((0..scorers.len()).filter(|&i| {
-                !self.may_rank_any_kind(doc, RANGE_SCORE + total - scorers[i].1, bounds)
+            required.extend((0..parts.len()).filter(|&i| {
+                !self.may_rank_any_kind(doc, RANGE_SCORE + total - parts[i].1, bounds)
             }));
             let found = if required.is_empty() {
                 // The first paragraph of any boost.
                 let mut first = TERMINATED;
                 for (s, _) in &mut scorers {
-                    let at = if s.doc() < doc { s.seek(doc) } else { s.doc() };
-                    first = first.min(at);
+                    first = first.min(at_or_after(s.as_mut(), doc));
                 }
                 first
             } else {
@@ -1626,12 +1617,7 @@ impl FolioSegmentCollector {
                 let mut target = doc;
                 'agree: loop {
                     for &i in &required {
-                        let s = &mut scorers[i].0;
-                        let at = if s.doc() < target {
-                            s.seek(target)
-                        } else {
-                            s.doc()
-                        };
+                        let at = at_or_after(scorers[i].0.as_mut(), target);
                         if at > target {
                             target = at;
                             continue 'agree;
@@ -1648,17 +1634,7 @@ impl FolioSegmentCollector {
                 doc = next;
                 continue;
             }
-            let mut boost: Score = 0.0;
-            for (s, _) in &mut scorers {
-                let at = if s.doc() < found {
-                    s.seek(found)
-                } else {
-                    s.doc()
-                };
-                if at == found {
-                    boost += s.score();
-                }
-            }
+            let boost = union_score(&mut scorers, found);
             self.rank_passing(found, RANGE_SCORE + boost, bounds);
             doc = found + 1;
         }
@@ -1882,10 +1858,7 @@ impl FolioSegmentCollector {
         }
         let mut score = main;
         for scorer in &mut bounds.extras {
-            if scorer.doc() < doc {
-                scorer.seek(doc);
-            }
-            if scorer.doc() == doc {
+            if at_or_after(scorer.as_mut(), doc) == doc {
                 score += scorer.score();
             }
         }
