@@ -4,13 +4,13 @@
 //! Phrases are the costliest queries folio answers: every paragraph holding all the phrase's
 //! terms has their positions read, and facets and totals need every match. tantivy's phrase
 //! scorer finds where a paragraph's positions start by summing the term frequencies of the
-//! paragraphs before it in its block of 128, once per paragraph (a quarter of a phrase's time
-//! at a million paragraphs), and seeks each term's postings through the skip list. Here each
-//! term's blocks are read in order, so the position offset of a block is the running sum of
-//! the blocks before it and the offsets within a block are summed once; positions are then read
-//! with tantivy's public `PositionReader`. Matches, phrase counts and scores are the same as
-//! tantivy's (BM25 of the phrase as one term, its frequency the number of places it occurs).
-//! Phrases with slop stay tantivy's.
+//! paragraphs before it in its block of 128, once per paragraph (a sixth of a phrase's
+//! instructions at a million paragraphs). Here each term's blocks are read in order, so the
+//! position offset of a block is the running sum of the blocks before it and the offsets within
+//! a block are summed once; positions are then read with tantivy's public `PositionReader`. The
+//! price: a block is never skipped unread, since the skip list that holds each block's sum is
+//! private to tantivy. Matches, phrase counts and scores are tantivy's (BM25 of the phrase as
+//! one term, its frequency the number of places it occurs). Phrases with slop stay tantivy's.
 
 use tantivy::directory::CompositeFile;
 use tantivy::fieldnorm::FieldNormReader;
