@@ -297,6 +297,9 @@ pub enum Ranking {
 pub struct AnyUnion {
     /// Each clause with scoring off.
     pub count: Vec<Box<dyn Weight>>,
+    /// The one term each clause searches, when it is one: a common one is marked from its
+    /// kept bitmap rather than its postings.
+    pub terms: Vec<Option<Term>>,
     /// Each clause scoring (without its bonus), with its bonus and the most it can score
     /// (bonus included).
     pub rank: Vec<(Box<dyn Weight>, Score, Score)>,
@@ -780,7 +783,7 @@ impl Collector for FolioCollector {
         let Some(count) = count else {
             if let Some(union) = any_union
                 && alive.is_none()
-                && seg.mark_all(reader, &union.count)?
+                && seg.mark_all(reader, &union.count, &union.terms)?
             {
                 if seg.top.k > 0 {
                     let passing = seg.few_passing(reader);
@@ -1256,19 +1259,37 @@ impl FolioSegmentCollector {
     }
 
     /// Marks every match of each of `weights` (scoring off; a segment without deletions) in the
-    /// bitmap of matches. Returns false when the segment has no facet bitmaps (nothing done).
+    /// bitmap of matches; a weight that is one common term of `terms` (its match for match) is
+    /// marked from the term's bitmap, kept for the searches after. Returns false when the
+    /// segment has no facet bitmaps (nothing done).
     fn mark_all(
         &mut self,
         reader: &SegmentReader,
         weights: &[Box<dyn Weight>],
+        terms: &[Option<Term>],
     ) -> tantivy::Result<bool> {
-        let Some(bitmaps) = &self.bitmaps else {
+        let Some(bitmaps) = self.bitmaps.clone() else {
             return Ok(false);
         };
         if self.marked.is_empty() {
             self.marked = vec![0; bitmaps.words()];
         }
-        for weight in weights {
+        for (i, weight) in weights.iter().enumerate() {
+            if let Some(Some(term)) = terms.get(i) {
+                let inverted = reader.inverted_index(term.field())?;
+                let Some(info) = inverted.get_term_info(term)? else {
+                    continue;
+                };
+                if is_common(info.doc_freq, reader.max_doc()) {
+                    let mut postings = inverted
+                        .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
+                    if let Some(bits) = bitmaps.term(term, &mut postings) {
+                        self.matched = self.matched.saturating_add(info.doc_freq.into());
+                        self.mark_bitmap(&bits);
+                        continue;
+                    }
+                }
+            }
             let (marked, matched) = (&mut self.marked, &mut self.matched);
             weight.for_each_no_score(reader, &mut |docs| {
                 *matched = matched.saturating_add(docs.len() as u64);

@@ -978,6 +978,11 @@ fn pruned_ranking(
             .map(|(i, _)| i);
         Some(Box::new(AnyUnion {
             count,
+            terms: compiled
+                .any_clauses
+                .iter()
+                .map(|c| c.term.clone())
+                .collect(),
             rank,
             common,
             held: held_clauses(stats, compiled, scoring)?,
