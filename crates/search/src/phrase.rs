@@ -7,15 +7,16 @@
 //! paragraphs before it in its block of 128, once per paragraph (a sixth of a phrase's
 //! instructions at a million paragraphs). Here each term's blocks are read in order, so the
 //! position offset of a block is the running sum of the blocks before it and the offsets within
-//! a block are summed once; positions are then read with tantivy's public `PositionReader`. The
-//! price: a block is never skipped unread, since the skip list that holds each block's sum is
-//! private to tantivy. Matches, phrase counts and scores are tantivy's (BM25 of the phrase as
+//! a block are summed once; positions are read from the segment's positions file by
+//! `Positions`, summed straight out of the decoded block. The price: a block of postings is
+//! never skipped unread, since the skip list that holds each block's sum is private to
+//! tantivy. Matches, phrase counts and scores are tantivy's (BM25 of the phrase as
 //! one term, its frequency the number of places it occurs). Phrases with slop stay tantivy's.
 
-use tantivy::directory::CompositeFile;
+use bitpacking::{BitPacker, BitPacker4x};
+use tantivy::directory::{CompositeFile, OwnedBytes};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentComponent;
-use tantivy::positions::PositionReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -119,7 +120,7 @@ impl ExactPhraseWeight {
             let postings =
                 inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
             let positions =
-                PositionReader::open(positions_file.read_bytes_slice(info.positions_range)?)?;
+                Positions::open(positions_file.read_bytes_slice(info.positions_range)?)?;
             cursors.push(TermCursor::new(postings, positions, (last - offset) as u32));
         }
         let fieldnorms = match &self.bm25 {
@@ -173,7 +174,7 @@ impl Weight for ExactPhraseWeight {
 /// One term's postings, read a block at a time in doc order, and its positions.
 struct TermCursor {
     postings: BlockSegmentPostings,
-    positions: PositionReader,
+    positions: Positions,
     /// Added to each position: the phrase's last offset less this term's, so that the terms
     /// of one occurrence of the phrase land on one position.
     shift: u32,
@@ -189,7 +190,7 @@ struct TermCursor {
 }
 
 impl TermCursor {
-    fn new(postings: BlockSegmentPostings, positions: PositionReader, shift: u32) -> TermCursor {
+    fn new(postings: BlockSegmentPostings, positions: Positions, shift: u32) -> TermCursor {
         let doc = postings.docs().first().copied().unwrap_or(TERMINATED);
         TermCursor {
             postings,
@@ -261,15 +262,143 @@ impl TermCursor {
         if out.len() < freq {
             out.resize(freq, 0);
         }
-        let out = &mut out[..freq];
-        self.positions.read(self.base + u64::from(self.summed), out);
-        // Stored as gaps from the previous position in the paragraph.
-        let mut at = self.shift;
-        for p in out.iter_mut() {
-            at += *p;
-            *p = at;
-        }
+        self.positions.read(
+            self.base + u64::from(self.summed),
+            &mut out[..freq],
+            self.shift,
+        );
         freq
+    }
+}
+
+/// Positions in one bitpacked block of the positions file.
+const POSITIONS_BLOCK: usize = BitPacker4x::BLOCK_LEN;
+
+/// One term's positions, read forward only from the segment's positions file as tantivy 0.27
+/// writes it: the number of bitpacked blocks (a VInt), each block's bit width (a byte each), the
+/// blocks of 128 gaps, then the gaps after the last full block as VInts. tantivy's
+/// `PositionReader` copies a paragraph's positions out of the block it decoded and finds a
+/// block's bytes by summing the widths of the blocks since the one it last stood on; here the
+/// gaps are summed straight out of the decoded block, and where the next block starts is kept
+/// as the reading moves on. A change of tantivy's format fails the test that holds phrases to
+/// tantivy's own.
+struct Positions {
+    widths: OwnedBytes,
+    data: OwnedBytes,
+    bitpacker: BitPacker4x,
+    /// The block in `decoded` (`usize::MAX` before the first is read).
+    block: usize,
+    /// The first block not read past yet, and where its bytes start in `data`.
+    next: usize,
+    next_byte: usize,
+    decoded: [u32; POSITIONS_BLOCK],
+}
+
+impl Positions {
+    fn open(mut bytes: OwnedBytes) -> std::io::Result<Positions> {
+        let blocks = read_vint(&mut bytes)?;
+        if blocks > bytes.len() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "positions: more blocks than bytes",
+            ));
+        }
+        let (widths, data) = bytes.split(blocks);
+        Ok(Positions {
+            widths,
+            data,
+            bitpacker: BitPacker4x::new(),
+            block: usize::MAX,
+            next: 0,
+            next_byte: 0,
+            decoded: [0; POSITIONS_BLOCK],
+        })
+    }
+
+    /// Decodes block `block`, at or after the blocks read before.
+    fn load(&mut self, block: usize) {
+        debug_assert!(block >= self.next, "positions are read forward only");
+        let widths = self.widths.as_slice();
+        while self.next < block {
+            let bits = widths.get(self.next).copied().unwrap_or(0);
+            self.next_byte += usize::from(bits) * (POSITIONS_BLOCK / 8);
+            self.next += 1;
+        }
+        let data = self.data.as_slice().get(self.next_byte..).unwrap_or(&[]);
+        match widths.get(block) {
+            Some(&bits)
+                if bits <= 32 && data.len() >= usize::from(bits) * (POSITIONS_BLOCK / 8) =>
+            {
+                self.bitpacker.decompress(data, &mut self.decoded, bits);
+            }
+            // A damaged file reads as no gaps rather than a panic.
+            Some(_) => self.decoded.fill(0),
+            None => read_vints(data, &mut self.decoded),
+        }
+        self.block = block;
+    }
+
+    /// Reads `out.len()` gaps from the term's `offset`-th position on, each written as the sum
+    /// of `shift` and the gaps up to it.
+    fn read(&mut self, offset: u64, out: &mut [u32], shift: u32) {
+        let mut offset = offset as usize;
+        let mut at = shift;
+        let mut done = 0;
+        while done < out.len() {
+            let block = offset / POSITIONS_BLOCK;
+            if block != self.block {
+                self.load(block);
+            }
+            let from = offset % POSITIONS_BLOCK;
+            let n = (POSITIONS_BLOCK - from).min(out.len() - done);
+            for (o, &gap) in out[done..done + n]
+                .iter_mut()
+                .zip(&self.decoded[from..from + n])
+            {
+                at = at.wrapping_add(gap);
+                *o = at;
+            }
+            done += n;
+            offset += n;
+        }
+    }
+}
+
+/// Reads one of tantivy's VInts (seven bits a byte, least significant first, the last byte's
+/// high bit set) from the start of `bytes`.
+fn read_vint(bytes: &mut OwnedBytes) -> std::io::Result<usize> {
+    let (mut value, mut shift) = (0usize, 0u32);
+    for (i, &b) in bytes.as_slice().iter().enumerate() {
+        value |= usize::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
+        if b & 0x80 != 0 {
+            bytes.advance(i + 1);
+            return Ok(value);
+        }
+        shift += 7;
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "positions: a VInt runs past the end",
+    ))
+}
+
+/// Decodes the VInts of the positions after the last full block into `out` (as many as there
+/// are, at most its length).
+fn read_vints(mut data: &[u8], out: &mut [u32]) {
+    for o in out.iter_mut() {
+        let (mut value, mut shift) = (0u32, 0u32);
+        loop {
+            let Some((&b, rest)) = data.split_first() else {
+                return;
+            };
+            data = rest;
+            value |= u32::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
+            if b & 0x80 != 0 {
+                break;
+            }
+            shift += 7;
+        }
+        *o = value;
     }
 }
 
