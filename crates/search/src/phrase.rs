@@ -141,7 +141,6 @@ impl ExactPhraseWeight {
             doc: 0,
             count: 0,
             left: Vec::new(),
-            right: Vec::new(),
             size_hint,
         };
         scorer.doc = scorer.find();
@@ -255,19 +254,27 @@ impl TermCursor {
     /// The current paragraph's positions, shifted, at the start of `out` (grown as needed);
     /// returns how many.
     fn positions(&mut self, out: &mut Vec<u32>) -> usize {
-        let freqs = self.postings.freqs();
-        self.summed += sum(&freqs[self.summed_to..self.idx]);
-        self.summed_to = self.idx;
-        let freq = freqs[self.idx] as usize;
+        let (offset, freq) = self.offset();
         if out.len() < freq {
             out.resize(freq, 0);
         }
-        self.positions.read(
-            self.base + u64::from(self.summed),
-            &mut out[..freq],
-            self.shift,
-        );
+        self.positions.read(offset, &mut out[..freq], self.shift);
         freq
+    }
+
+    /// Moves the positions of `left` (sorted) that the current paragraph holds, shifted, to its
+    /// start; returns how many. The paragraph's positions are read only as far as `left` goes.
+    fn keep_common(&mut self, left: &mut [u32]) -> usize {
+        let (offset, freq) = self.offset();
+        self.positions.keep_common(offset, freq, self.shift, left)
+    }
+
+    /// Where the current paragraph's positions start among the term's, and how many it has.
+    fn offset(&mut self) -> (u64, usize) {
+        let freqs = self.postings.freqs();
+        self.summed += sum(&freqs[self.summed_to..self.idx]);
+        self.summed_to = self.idx;
+        (self.base + u64::from(self.summed), freqs[self.idx] as usize)
     }
 }
 
@@ -362,6 +369,44 @@ impl Positions {
             offset += n;
         }
     }
+
+    /// Moves the values of `left` (sorted) found among the `n` positions from the `offset`-th
+    /// (summed from `shift`, as [`Self::read`] gives them) to its start; returns how many. Stops
+    /// reading once `left` is passed.
+    fn keep_common(&mut self, offset: u64, n: usize, shift: u32, left: &mut [u32]) -> usize {
+        let (mut offset, end) = (offset as usize, offset as usize + n);
+        let (mut at, mut kept, mut i) = (shift, 0, 0);
+        if left.is_empty() {
+            return 0;
+        }
+        'blocks: while offset < end {
+            let block = offset / POSITIONS_BLOCK;
+            if block != self.block {
+                self.load(block);
+            }
+            let from = offset % POSITIONS_BLOCK;
+            let to = POSITIONS_BLOCK.min(from + (end - offset));
+            for &gap in &self.decoded[from..to] {
+                at = at.wrapping_add(gap);
+                while left[i] < at {
+                    i += 1;
+                    if i == left.len() {
+                        break 'blocks;
+                    }
+                }
+                if left[i] == at {
+                    left[kept] = at;
+                    kept += 1;
+                    i += 1;
+                    if i == left.len() {
+                        break 'blocks;
+                    }
+                }
+            }
+            offset += to - from;
+        }
+        kept
+    }
 }
 
 /// Reads one of tantivy's VInts (seven bits a byte, least significant first, the last byte's
@@ -410,8 +455,8 @@ struct ExactPhraseScorer {
     doc: DocId,
     /// How many times the phrase occurs in the current paragraph.
     count: u32,
+    /// The leading term's positions in the current paragraph, then those the others keep.
     left: Vec<u32>,
-    right: Vec<u32>,
     size_hint: u32,
 }
 
@@ -442,11 +487,10 @@ impl ExactPhraseScorer {
 
     /// Whether the phrase occurs in the paragraph every term is on; counts where.
     fn occurs(&mut self) -> bool {
-        let (left, right) = (&mut self.left, &mut self.right);
+        let left = &mut self.left;
         let mut kept = self.terms[0].positions(left);
         for term in &mut self.terms[1..] {
-            let n = term.positions(right);
-            kept = keep_common(&mut left[..kept], &right[..n]);
+            kept = term.keep_common(&mut left[..kept]);
             if kept == 0 {
                 return false;
             }
@@ -454,26 +498,6 @@ impl ExactPhraseScorer {
         self.count = kept as u32;
         true
     }
-}
-
-/// Moves the values of `left` that `right` holds too (both sorted) to its start; returns how
-/// many.
-fn keep_common(left: &mut [u32], right: &[u32]) -> usize {
-    let (mut kept, mut j) = (0, 0);
-    for i in 0..left.len() {
-        let v = left[i];
-        while j < right.len() && right[j] < v {
-            j += 1;
-        }
-        if j == right.len() {
-            break;
-        }
-        if right[j] == v {
-            left[kept] = v;
-            kept += 1;
-        }
-    }
-    kept
 }
 
 /// The sum of term frequencies in a block: at most 128 paragraphs' lengths, far below 2^32.
@@ -660,13 +684,5 @@ mod tests {
             }
         }
         assert!(matched > 10_000, "the phrases matched {matched} times");
-    }
-
-    #[test]
-    fn keep_common_keeps_what_both_hold() {
-        let mut left = vec![1, 3, 5, 7, 9];
-        assert_eq!(keep_common(&mut left, &[2, 3, 4, 9, 12]), 2);
-        assert_eq!(left[..2], [3, 9]);
-        assert_eq!(keep_common(&mut [4, 8], &[]), 0);
     }
 }
