@@ -322,9 +322,13 @@ impl Positions {
         })
     }
 
-    /// Decodes block `block`, at or after the blocks read before.
+    /// Decodes block `block`.
     fn load(&mut self, block: usize) {
-        debug_assert!(block >= self.next, "positions are read forward only");
+        // Reading goes forward but for a paragraph read again (sought where it stands), whose
+        // positions may start in a block before the last one read: then from the first block.
+        if block < self.next {
+            (self.next, self.next_byte) = (0, 0);
+        }
         let widths = self.widths.as_slice();
         while self.next < block {
             let bits = widths.get(self.next).copied().unwrap_or(0);
@@ -565,6 +569,7 @@ impl Scorer for ExactPhraseScorer {
 
 #[cfg(test)]
 mod tests {
+    use tantivy::SeekDangerResult;
     use tantivy::query::PhraseQuery;
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{Index, IndexWriter, TantivyDocument};
@@ -679,6 +684,55 @@ mod tests {
                             "{phrase:?} at {found}"
                         );
                         target = found + 1 + found % 97;
+                    }
+                    // Sought with `seek_danger`, as an intersection aligns its parts: found where
+                    // tantivy's is, else a bound no later than the next match; tantivy's own
+                    // scorer, sought the safe way, tells where that is.
+                    let (mut t, mut o, mut next) = (
+                        wt.scorer(reader, 1.0).unwrap(),
+                        wo.scorer(reader, 1.0).unwrap(),
+                        wt.scorer(reader, 1.0).unwrap(),
+                    );
+                    // tantivy's scorer takes no target before the paragraph it stands on.
+                    let mut target = t.doc();
+                    while target < reader.max_doc() {
+                        let theirs = t.seek_danger(target);
+                        let ours = o.seek_danger(target);
+                        let first = match next.doc() {
+                            doc if doc >= target => doc,
+                            _ => next.seek(target),
+                        };
+                        match ours {
+                            SeekDangerResult::Found => {
+                                assert_eq!(
+                                    theirs,
+                                    SeekDangerResult::Found,
+                                    "{phrase:?} at {target}"
+                                );
+                                assert_eq!(first, target);
+                                assert_eq!(o.doc(), target);
+                                assert_eq!(
+                                    o.score().to_bits(),
+                                    t.score().to_bits(),
+                                    "{phrase:?} at {target}"
+                                );
+                            }
+                            SeekDangerResult::SeekLowerBound(bound) => {
+                                assert_ne!(
+                                    theirs,
+                                    SeekDangerResult::Found,
+                                    "{phrase:?} at {target}"
+                                );
+                                assert!(
+                                    bound > target && bound <= first,
+                                    "{phrase:?} at {target}: bound {bound}, next match {first}"
+                                );
+                            }
+                        }
+                        target = (target + 1 + target % 13).max(t.doc());
+                        if let SeekDangerResult::SeekLowerBound(bound) = theirs {
+                            target = target.max(bound);
+                        }
                     }
                 }
             }
