@@ -8,10 +8,11 @@
 //! instructions at a million paragraphs). Here each term's blocks are read in order, so the
 //! position offset of a block is the running sum of the blocks before it and the offsets within
 //! a block are summed once; positions are read from the segment's positions file by
-//! `Positions`, summed straight out of the decoded block. The price: a block of postings is
-//! never skipped unread, since the skip list that holds each block's sum is private to
-//! tantivy. Matches, phrase counts and scores are tantivy's (BM25 of the phrase as
-//! one term, its frequency the number of places it occurs). Phrases with slop stay tantivy's.
+//! `Positions`, summed straight out of the decoded block. A term sought past whole blocks
+//! passes them unread through its skip list, which folio reads itself (`Skips`: tantivy's
+//! reader of it is private) for the blocks' frequency sums. Matches, phrase counts and scores
+//! are tantivy's (BM25 of the phrase as one term, its frequency the number of places it
+//! occurs). Phrases with slop stay tantivy's.
 
 use bitpacking::{BitPacker, BitPacker4x};
 use tantivy::directory::{CompositeFile, OwnedBytes};
@@ -114,14 +115,34 @@ impl ExactPhraseWeight {
                     reader.segment_id().short_uuid_string()
                 ))
             })?;
+        // Skip lists are written only for terms of a block or more.
+        let postings_file = match infos.iter().any(|i| i.doc_freq >= SKIP_BLOCK) {
+            // The field's postings start after its number of tokens (a u64).
+            true => CompositeFile::open(&reader.open_read(SegmentComponent::Postings)?)?
+                .open_read(self.field)
+                .map(|file| file.slice_from(8)),
+            false => None,
+        };
         let last = self.terms.last().map_or(0, |(offset, _)| *offset);
         let mut cursors = Vec::with_capacity(self.terms.len());
         for ((offset, _), info) in self.terms.iter().zip(infos) {
             let postings =
                 inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
             let positions =
-                Positions::open(positions_file.read_bytes_slice(info.positions_range)?)?;
-            cursors.push(TermCursor::new(postings, positions, (last - offset) as u32));
+                Positions::open(positions_file.read_bytes_slice(info.positions_range.clone())?)?;
+            let skips = match &postings_file {
+                Some(file) if info.doc_freq >= SKIP_BLOCK => Skips::open(
+                    file.read_bytes_slice(info.postings_range.clone())?,
+                    info.doc_freq,
+                )?,
+                _ => Skips::default(),
+            };
+            cursors.push(TermCursor::new(
+                postings,
+                positions,
+                skips,
+                (last - offset) as u32,
+            ));
         }
         let fieldnorms = match &self.bm25 {
             Some(_) => reader.fieldnorms_readers().get_field(self.field)?,
@@ -174,6 +195,9 @@ impl Weight for ExactPhraseWeight {
 struct TermCursor {
     postings: BlockSegmentPostings,
     positions: Positions,
+    skips: Skips,
+    /// The current block's number among the term's blocks.
+    block: usize,
     /// Added to each position: the phrase's last offset less this term's, so that the terms
     /// of one occurrence of the phrase land on one position.
     shift: u32,
@@ -189,11 +213,18 @@ struct TermCursor {
 }
 
 impl TermCursor {
-    fn new(postings: BlockSegmentPostings, positions: Positions, shift: u32) -> TermCursor {
+    fn new(
+        postings: BlockSegmentPostings,
+        positions: Positions,
+        skips: Skips,
+        shift: u32,
+    ) -> TermCursor {
         let doc = postings.docs().first().copied().unwrap_or(TERMINATED);
         TermCursor {
             postings,
             positions,
+            skips,
+            block: 0,
             shift,
             idx: 0,
             doc,
@@ -209,6 +240,7 @@ impl TermCursor {
         self.base += u64::from(self.summed + rest);
         (self.summed, self.summed_to) = (0, 0);
         self.postings.advance();
+        self.block += 1;
         self.idx = 0;
         self.doc = self.postings.docs().first().copied().unwrap_or(TERMINATED);
     }
@@ -230,6 +262,11 @@ impl TermCursor {
         if self.doc >= target {
             return self.doc;
         }
+        // Through the skip list when a whole block lies before `target`; into the next block,
+        // the usual case of a common term, decoding it in turn costs less than a seek.
+        if self.block + 1 < self.skips.blocks && self.skips.last_doc(self.block + 1) < target {
+            return self.skip_to(target);
+        }
         loop {
             match self.postings.docs().last() {
                 None => {
@@ -248,6 +285,28 @@ impl TermCursor {
             None => self.idx = near + docs[near..].partition_point(|&d| d < target),
         }
         self.doc = docs[self.idx];
+        self.doc
+    }
+
+    /// Seeks `target`, past the current block, through the skip list: the blocks in between
+    /// are not decoded, and their frequency sums move where the positions start.
+    fn skip_to(&mut self, target: DocId) -> DocId {
+        let mut passed = 0u64;
+        while self.block < self.skips.blocks && self.skips.last_doc(self.block) < target {
+            passed += u64::from(self.skips.tf_sum(self.block));
+            self.block += 1;
+        }
+        self.base += passed;
+        (self.summed, self.summed_to) = (0, 0);
+        // tantivy's own skip list lands on the same block: the first whose last paragraph is
+        // at or after `target`, else the last, partial one.
+        self.idx = self.postings.seek(target);
+        self.doc = self
+            .postings
+            .docs()
+            .get(self.idx)
+            .copied()
+            .unwrap_or(TERMINATED);
         self.doc
     }
 
@@ -275,6 +334,55 @@ impl TermCursor {
         self.summed += sum(&freqs[self.summed_to..self.idx]);
         self.summed_to = self.idx;
         (self.base + u64::from(self.summed), freqs[self.idx] as usize)
+    }
+}
+
+/// Paragraphs in a block of postings; a term with fewer has no skip list.
+const SKIP_BLOCK: u32 = 128;
+
+/// The bytes of one block's entry in a skip list.
+const SKIP_ENTRY: usize = 12;
+
+/// A term's skip list, read from the segment's postings file as tantivy 0.27 writes it for a
+/// field with positions: a VInt length, then for each full block of 128 paragraphs the last
+/// paragraph (u32, little-endian), two bit widths, the sum of its term frequencies (u32) and two
+/// bytes of block-max data. tantivy's postings reader keeps it private; its sums let a phrase
+/// pass blocks unread and still know where the positions of the block it lands on start. No
+/// blocks (a term of fewer than 128 paragraphs, or a list of another shape): blocks are read
+/// one after the other.
+#[derive(Default)]
+struct Skips {
+    entries: Option<OwnedBytes>,
+    /// How many full blocks the list describes.
+    blocks: usize,
+}
+
+impl Skips {
+    fn open(mut postings: OwnedBytes, doc_freq: u32) -> std::io::Result<Skips> {
+        let blocks = (doc_freq / SKIP_BLOCK) as usize;
+        let len = read_vint(&mut postings)?;
+        if blocks == 0 || len != blocks * SKIP_ENTRY || len > postings.len() {
+            return Ok(Skips::default());
+        }
+        Ok(Skips {
+            entries: Some(postings.split(len).0),
+            blocks,
+        })
+    }
+
+    fn entry(&self, block: usize) -> &[u8] {
+        let entries = self.entries.as_ref().map_or(&[][..], OwnedBytes::as_slice);
+        &entries[block * SKIP_ENTRY..(block + 1) * SKIP_ENTRY]
+    }
+
+    fn last_doc(&self, block: usize) -> DocId {
+        let e = self.entry(block);
+        u32::from_le_bytes([e[0], e[1], e[2], e[3]])
+    }
+
+    fn tf_sum(&self, block: usize) -> u32 {
+        let e = self.entry(block);
+        u32::from_le_bytes([e[6], e[7], e[8], e[9]])
     }
 }
 
@@ -583,7 +691,7 @@ mod tests {
         let text = schema.add_text_field("text", TEXT);
         let index = Index::create_in_ram(schema.build());
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let words = ["a", "b", "c", "d", "e", "f", "g", "h", "rare"];
+        let words = ["a", "b", "c", "d", "e", "f", "g", "h", "rare", "scarce"];
         let mut seed = 42u64;
         let mut next = move || {
             seed = seed
@@ -594,8 +702,10 @@ mod tests {
         for i in 0..6_000 {
             let len = 1 + next() % 40;
             let body: Vec<&str> = (0..len)
-                .map(|_| match next() % 100 {
-                    0 => "rare",
+                .map(|_| match next() % 10_000 {
+                    // Far apart: the other words are sought past whole blocks.
+                    0 => "scarce",
+                    n if n % 100 == 1 => "rare",
                     n => words[n % 8],
                 })
                 .collect();
@@ -628,6 +738,9 @@ mod tests {
             vec![(1, "f"), (3, "g"), (4, "h")],
             vec![(0, "rare"), (1, "rare")],
             vec![(0, "a"), (1, "missing")],
+            vec![(0, "scarce"), (1, "a")],
+            vec![(0, "b"), (1, "scarce"), (2, "c")],
+            vec![(0, "scarce"), (2, "h"), (3, "a")],
         ];
         let mut matched = 0;
         for phrase in &phrases {
@@ -683,7 +796,8 @@ mod tests {
                             t.score().to_bits(),
                             "{phrase:?} at {found}"
                         );
-                        target = found + 1 + found % 97;
+                        // Strides of up to several blocks.
+                        target = found + 1 + (found % 5) * 151;
                     }
                     // Sought with `seek_danger`, as an intersection aligns its parts: found where
                     // tantivy's is, else a bound no later than the next match; tantivy's own
