@@ -358,10 +358,15 @@ struct Skips {
 }
 
 impl Skips {
+    /// The skip list at the start of `postings`, the bytes of a term held by `doc_freq`
+    /// paragraphs (only a term of a block or more has one).
     fn open(mut postings: OwnedBytes, doc_freq: u32) -> std::io::Result<Skips> {
         let blocks = (doc_freq / SKIP_BLOCK) as usize;
+        if blocks == 0 {
+            return Ok(Skips::default());
+        }
         let len = read_vint(&mut postings)?;
-        if blocks == 0 || len != blocks * SKIP_ENTRY || len > postings.len() {
+        if len != blocks * SKIP_ENTRY || len > postings.len() {
             return Ok(Skips::default());
         }
         Ok(Skips {
@@ -389,8 +394,8 @@ impl Skips {
 /// Positions in one bitpacked block of the positions file.
 const POSITIONS_BLOCK: usize = BitPacker4x::BLOCK_LEN;
 
-/// One term's positions, read forward only from the segment's positions file as tantivy 0.27
-/// writes it: the number of bitpacked blocks (a VInt), each block's bit width (a byte each), the
+/// One term's positions, read forward from the segment's positions file (a paragraph read
+/// again starts over from the first block) as tantivy 0.27 writes it: the number of bitpacked blocks (a VInt), each block's bit width (a byte each), the
 /// blocks of 128 gaps, then the gaps after the last full block as VInts. tantivy's
 /// `PositionReader` copies a paragraph's positions out of the block it decoded and finds a
 /// block's bytes by summing the widths of the blocks since the one it last stood on; here the
@@ -535,7 +540,7 @@ fn read_vint(bytes: &mut OwnedBytes) -> std::io::Result<usize> {
     }
     Err(std::io::Error::new(
         std::io::ErrorKind::InvalidData,
-        "positions: a VInt runs past the end",
+        "a VInt runs past the end of a term's postings or positions",
     ))
 }
 
