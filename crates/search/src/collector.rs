@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, ColumnIndex, ColumnValues};
+use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED, Term};
@@ -1237,30 +1238,41 @@ impl FolioSegmentCollector {
         }
         .into_stream()?;
         while stream.advance() {
-            let mut postings = inverted
+            let postings = inverted
                 .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-            // Most of a range's terms are rare: only a common one is worth a look-up.
-            if is_common(postings.doc_freq(), reader.max_doc())
-                && let Some(bits) = bitmaps.term(
-                    &Term::from_field_bytes(range.field, stream.key()),
-                    &mut postings,
-                )
-            {
-                self.matched = self.matched.saturating_add(postings.doc_freq().into());
-                self.mark_bitmap(&bits);
-                continue;
-            }
-            for_each_block(&mut postings, |docs| {
-                self.matched = self.matched.saturating_add(docs.len() as u64);
-                set_bits(&mut self.marked, docs);
+            self.mark_term(&bitmaps, postings, reader.max_doc(), || {
+                Term::from_field_bytes(range.field, stream.key())
             });
         }
         Ok(true)
     }
 
+    /// Marks the paragraphs of a term's `postings`: from the term's kept bitmap when it is
+    /// common (made now if there is room), else block by block. `term` is made only for a
+    /// common one: most of a range's terms are rare.
+    fn mark_term(
+        &mut self,
+        bitmaps: &SegmentBitmaps,
+        mut postings: BlockSegmentPostings,
+        max_doc: DocId,
+        term: impl FnOnce() -> Term,
+    ) {
+        if is_common(postings.doc_freq(), max_doc)
+            && let Some(bits) = bitmaps.term(&term(), &mut postings)
+        {
+            self.matched = self.matched.saturating_add(postings.doc_freq().into());
+            self.mark_bitmap(&bits);
+            return;
+        }
+        for_each_block(&mut postings, |docs| {
+            self.matched = self.matched.saturating_add(docs.len() as u64);
+            set_bits(&mut self.marked, docs);
+        });
+    }
+
     /// Marks every match of each of `weights` (scoring off; a segment without deletions) in the
-    /// bitmap of matches; a weight that is one common term of `terms` (its match for match) is
-    /// marked from the term's bitmap, kept for the searches after. Returns false when the
+    /// bitmap of matches; a weight that is one term of `terms` (its match for match) is marked
+    /// from the term's postings or, when common, its kept bitmap. Returns false when the
     /// segment has no facet bitmaps (nothing done).
     fn mark_all(
         &mut self,
@@ -1277,18 +1289,12 @@ impl FolioSegmentCollector {
         for (i, weight) in weights.iter().enumerate() {
             if let Some(Some(term)) = terms.get(i) {
                 let inverted = reader.inverted_index(term.field())?;
-                let Some(info) = inverted.get_term_info(term)? else {
-                    continue;
-                };
-                if is_common(info.doc_freq, reader.max_doc()) {
-                    let mut postings = inverted
+                if let Some(info) = inverted.get_term_info(term)? {
+                    let postings = inverted
                         .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-                    if let Some(bits) = bitmaps.term(term, &mut postings) {
-                        self.matched = self.matched.saturating_add(info.doc_freq.into());
-                        self.mark_bitmap(&bits);
-                        continue;
-                    }
+                    self.mark_term(&bitmaps, postings, reader.max_doc(), || term.clone());
                 }
+                continue;
             }
             let (marked, matched) = (&mut self.marked, &mut self.matched);
             weight.for_each_no_score(reader, &mut |docs| {
