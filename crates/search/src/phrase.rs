@@ -6,8 +6,8 @@
 //! scorer finds where a paragraph's positions start by summing the term frequencies of the
 //! paragraphs before it in its block of 128, once per paragraph (a sixth of a phrase's
 //! instructions at a million paragraphs). Here each term's blocks are read in order, so the
-//! position offset of a block is the running sum of the blocks before it and the offsets within
-//! a block are summed once; positions are read from the segment's positions file by
+//! position offset of a block is the running sum of the blocks before it (from the skip list when
+//! none of the block's positions were read) and the offsets within a block are summed once; positions are read from the segment's positions file by
 //! `Positions`, summed straight out of the decoded block. A term sought past whole blocks
 //! passes them unread through its skip list, which folio reads itself (`Skips`: tantivy's
 //! reader of it is private) for the blocks' frequency sums. Matches, phrase counts and scores
@@ -206,10 +206,14 @@ struct TermCursor {
     doc: DocId,
     /// Where the block's positions start: the term frequencies of the blocks before it.
     base: u64,
-    /// The term frequencies of the block's paragraphs before `summed_to`, summed as far as a
-    /// paragraph's positions were needed.
-    summed: u32,
-    summed_to: usize,
+    /// `starts[i]`: where the block's `i`-th paragraph's positions start, from `base`; summed
+    /// the first time a paragraph of the block needs its positions (`summed` then).
+    starts: [u32; POSTINGS_BLOCK + 1],
+    summed: bool,
+    /// The last paragraph of the block after the current one ([`TERMINATED`] when the skip list
+    /// has none): a target past it is sought through the skip list. Kept here as the block
+    /// changes, so that a seek, most often within the block, compares once.
+    skip_past: DocId,
 }
 
 impl TermCursor {
@@ -220,6 +224,7 @@ impl TermCursor {
         shift: u32,
     ) -> TermCursor {
         let doc = postings.docs().first().copied().unwrap_or(TERMINATED);
+        let skip_past = skips.last_doc_after(0);
         TermCursor {
             postings,
             positions,
@@ -229,18 +234,25 @@ impl TermCursor {
             idx: 0,
             doc,
             base: 0,
-            summed: 0,
-            summed_to: 0,
+            starts: [0; POSTINGS_BLOCK + 1],
+            summed: false,
+            skip_past,
         }
     }
 
     /// Moves to the next block: its positions start after all of this one's.
     fn next_block(&mut self) {
-        let rest = sum(&self.postings.freqs()[self.summed_to..]);
-        self.base += u64::from(self.summed + rest);
-        (self.summed, self.summed_to) = (0, 0);
+        let freqs = self.postings.freqs();
+        // A full block's sum is in the skip list; the last, partial one has no block after it.
+        self.base += u64::from(match (self.summed, self.block < self.skips.blocks) {
+            (true, _) => self.starts[freqs.len()],
+            (false, true) => self.skips.tf_sum(self.block),
+            (false, false) => sum(freqs),
+        });
+        self.summed = false;
         self.postings.advance();
         self.block += 1;
+        self.skip_past = self.skips.last_doc_after(self.block);
         self.idx = 0;
         self.doc = self.postings.docs().first().copied().unwrap_or(TERMINATED);
     }
@@ -264,7 +276,7 @@ impl TermCursor {
         }
         // Through the skip list when a whole block lies before `target`; into the next block,
         // the usual case of a common term, decoding it in turn costs less than a seek.
-        if self.block + 1 < self.skips.blocks && self.skips.last_doc(self.block + 1) < target {
+        if self.skip_past < target {
             return self.skip_to(target);
         }
         loop {
@@ -297,7 +309,8 @@ impl TermCursor {
             self.block += 1;
         }
         self.base += passed;
-        (self.summed, self.summed_to) = (0, 0);
+        self.skip_past = self.skips.last_doc_after(self.block);
+        self.summed = false;
         // tantivy's own skip list lands on the same block: the first whose last paragraph is
         // at or after `target`, else the last, partial one.
         self.idx = self.postings.seek(target);
@@ -331,14 +344,24 @@ impl TermCursor {
     /// Where the current paragraph's positions start among the term's, and how many it has.
     fn offset(&mut self) -> (u64, usize) {
         let freqs = self.postings.freqs();
-        self.summed += sum(&freqs[self.summed_to..self.idx]);
-        self.summed_to = self.idx;
-        (self.base + u64::from(self.summed), freqs[self.idx] as usize)
+        if !self.summed {
+            let mut at = 0u32;
+            for (start, &f) in self.starts[1..].iter_mut().zip(freqs) {
+                at = at.wrapping_add(f);
+                *start = at;
+            }
+            self.summed = true;
+        }
+        (
+            self.base + u64::from(self.starts[self.idx]),
+            freqs[self.idx] as usize,
+        )
     }
 }
 
 /// Paragraphs in a block of postings; a term with fewer has no skip list.
 const SKIP_BLOCK: u32 = 128;
+const POSTINGS_BLOCK: usize = SKIP_BLOCK as usize;
 
 /// The bytes of one block's entry in a skip list.
 const SKIP_ENTRY: usize = 12;
@@ -383,6 +406,15 @@ impl Skips {
     fn last_doc(&self, block: usize) -> DocId {
         let e = self.entry(block);
         u32::from_le_bytes([e[0], e[1], e[2], e[3]])
+    }
+
+    /// The last paragraph of the block after `block`, or [`TERMINATED`] when the list does not
+    /// describe one.
+    fn last_doc_after(&self, block: usize) -> DocId {
+        match block + 1 < self.blocks {
+            true => self.last_doc(block + 1),
+            false => TERMINATED,
+        }
     }
 
     fn tf_sum(&self, block: usize) -> u32 {
