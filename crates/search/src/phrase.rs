@@ -290,11 +290,18 @@ impl TermCursor {
             }
         }
         // The next paragraphs first: a term sought where a rarer one is usually lands close.
+        // Eight of them compared at once (sorted: those before `target` come first).
         let docs = self.postings.docs();
-        let near = docs.len().min(self.idx + 8);
-        match docs[self.idx..near].iter().position(|&d| d >= target) {
-            Some(i) => self.idx += i,
-            None => self.idx = near + docs[near..].partition_point(|&d| d < target),
+        match docs.get(self.idx..self.idx + 8) {
+            Some(next) => {
+                let next: &[DocId; 8] = next.try_into().expect("eight");
+                let before = next.iter().map(|&d| usize::from(d < target)).sum::<usize>();
+                self.idx += before;
+                if before == 8 {
+                    self.idx += docs[self.idx..].partition_point(|&d| d < target);
+                }
+            }
+            None => self.idx += docs[self.idx..].partition_point(|&d| d < target),
         }
         self.doc = docs[self.idx];
         self.doc
