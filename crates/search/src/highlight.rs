@@ -8,8 +8,6 @@
 //! come from the request. Offsets are given in UTF-16 code units into the whole field, which is
 //! how browsers index strings.
 
-use std::collections::HashSet;
-
 use folio_text::Analyzer;
 
 use crate::query::MatchSpec;
@@ -238,17 +236,35 @@ pub fn mark(analyzer: &Analyzer, text: &str, spec: &MatchSpec, opts: &MarkOption
 /// The byte range of the snippet: the whole text when short, else a window of about
 /// `chars` characters holding the most distinct matches, cut at word boundaries.
 fn window(text: &str, spans: &[(usize, usize)], chars: usize) -> (usize, usize) {
-    let total_chars = text.chars().count();
+    // ASCII text (most of it) has a character per byte: no table of boundaries to build.
+    let ascii = text.is_ascii();
+    let total_chars = if ascii {
+        text.len()
+    } else {
+        text.chars().count()
+    };
     if chars == 0 || total_chars <= chars {
         return (0, text.len());
     }
-    // Character index of each char boundary, to measure windows in characters.
-    let boundaries: Vec<usize> = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .collect();
-    let char_at = |byte: usize| boundaries.partition_point(|&b| b < byte);
+    // Byte offset of each char boundary, to measure windows in characters.
+    let boundaries: Vec<usize> = match ascii {
+        true => Vec::new(),
+        false => text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(text.len()))
+            .collect(),
+    };
+    let char_at = |byte: usize| match ascii {
+        true => byte,
+        false => boundaries.partition_point(|&b| b < byte),
+    };
+    let byte_at = |c: usize| match ascii {
+        true => c,
+        false => boundaries[c],
+    };
+    let (keys, distinct_keys) = span_keys(text, spans);
+    let mut seen = vec![false; distinct_keys];
     let lead = chars / 5;
     let mut best = (0usize, 0usize, 0usize); // (score, start char, end char)
     let mut best_set = false;
@@ -256,19 +272,19 @@ fn window(text: &str, spans: &[(usize, usize)], chars: usize) -> (usize, usize) 
         let start_c = char_at(s).saturating_sub(lead);
         let end_c = (start_c + chars).min(total_chars);
         let start_c = end_c.saturating_sub(chars);
-        let (ws, we) = (boundaries[start_c], boundaries[end_c]);
-        let mut distinct = HashSet::new();
-        let mut count = 0;
-        for &(a, b) in &spans[i..] {
+        let (ws, we) = (byte_at(start_c), byte_at(end_c));
+        seen.fill(false);
+        let (mut distinct, mut count) = (0, 0);
+        for (&(a, b), &key) in spans[i..].iter().zip(&keys[i..]) {
             if a >= we {
                 break;
             }
             if a >= ws && b <= we {
-                distinct.insert(text[a..b].to_lowercase());
+                distinct += usize::from(!std::mem::replace(&mut seen[key], true));
                 count += 1;
             }
         }
-        let score = distinct.len() * 1000 + count;
+        let score = distinct * 1000 + count;
         if !best_set || score > best.0 {
             best = (score, start_c, end_c);
             best_set = true;
@@ -279,7 +295,7 @@ fn window(text: &str, spans: &[(usize, usize)], chars: usize) -> (usize, usize) 
     } else {
         (0, chars.min(total_chars))
     };
-    let (mut ws, mut we) = (boundaries[start_c], boundaries[end_c]);
+    let (mut ws, mut we) = (byte_at(start_c), byte_at(end_c));
     // Snap to word boundaries, never cutting a match.
     if ws > 0
         && let Some(sp) = text[ws..].find(char::is_whitespace)
@@ -318,17 +334,23 @@ fn word_window(text: &str, spans: &[(usize, usize)], words: usize) -> (usize, us
             .min(bounds.len() - 1)
     };
     let lead = words / 4;
+    let (keys, distinct_keys) = span_keys(text, spans);
+    let mut seen = vec![false; distinct_keys];
     let mut best: Option<(usize, usize)> = None; // (score, first word)
     for &(s, _) in spans {
         let first = word_of(s).saturating_sub(lead).min(bounds.len() - words);
         let (ws, we) = (bounds[first].0, bounds[first + words - 1].1);
-        let mut distinct = HashSet::new();
-        let mut count = 0;
-        for &(a, b) in spans.iter().filter(|&&(a, b)| a >= ws && b <= we) {
-            distinct.insert(text[a..b].to_lowercase());
+        seen.fill(false);
+        let (mut distinct, mut count) = (0, 0);
+        for (_, &key) in spans
+            .iter()
+            .zip(&keys)
+            .filter(|&(&(a, b), _)| a >= ws && b <= we)
+        {
+            distinct += usize::from(!std::mem::replace(&mut seen[key], true));
             count += 1;
         }
-        let score = distinct.len() * 1000 + count;
+        let score = distinct * 1000 + count;
         if best.is_none_or(|(b, _)| score > b) {
             best = Some((score, first));
         }
@@ -337,8 +359,32 @@ fn word_window(text: &str, spans: &[(usize, usize)], words: usize) -> (usize, us
     (bounds[first].0, bounds[first + words - 1].1)
 }
 
+/// For each span, the number of its text lowercased among the spans' distinct texts (a window's
+/// matches are scored by how many distinct words they are); and how many distinct texts.
+fn span_keys(text: &str, spans: &[(usize, usize)]) -> (Vec<usize>, usize) {
+    let mut distinct: Vec<String> = Vec::new();
+    let keys = spans
+        .iter()
+        .map(|&(a, b)| {
+            let word = text[a..b].to_lowercase();
+            match distinct.iter().position(|d| *d == word) {
+                Some(k) => k,
+                None => {
+                    distinct.push(word);
+                    distinct.len() - 1
+                }
+            }
+        })
+        .collect();
+    (keys, distinct.len())
+}
+
 /// Converts byte spans into UTF-16 code unit spans.
 pub fn utf16_spans(text: &str, spans: &[(usize, usize)]) -> Vec<[usize; 2]> {
+    // An ASCII character is one byte and one code unit.
+    if text.is_ascii() {
+        return spans.iter().map(|&(s, e)| [s, e]).collect();
+    }
     let mut out = Vec::with_capacity(spans.len());
     let mut byte = 0;
     let mut units = 0;
@@ -365,16 +411,22 @@ pub fn utf16_spans(text: &str, spans: &[(usize, usize)]) -> Vec<[usize; 2]> {
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_into(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+    // The runs between the characters to escape are copied whole.
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&s[from..]);
 }
 
 #[cfg(test)]
@@ -529,6 +581,39 @@ mod tests {
         let none = analyze(&parse("zebra"), &a, &Synonyms::default());
         let spec = MatchSpec::new(&none, &[Target::Text]);
         assert_eq!(mark(&a, text, &spec, &opts).html, "one two three four…");
+    }
+
+    #[test]
+    fn snippets_prefer_distinct_words_in_ascii_and_other_text() {
+        for filler in ["lorem ipsum dolor sit amet ", "lorém ipsüm dolor sit amét "] {
+            let filler = filler.repeat(8);
+            let text = format!(
+                "{filler}Trade, trade and TRADE {filler}trade and sanctions {filler}<done> & \"quoted\""
+            );
+            let m = marked(&text, "trade sanctions", 60);
+            assert!(
+                m.html
+                    .contains("<mark>trade</mark> and <mark>sanctions</mark>"),
+                "{}",
+                m.html
+            );
+            assert!(!m.html.contains("TRADE"), "{}", m.html);
+            // Offsets in UTF-16 code units of the whole text, the same as characters here.
+            let chars: Vec<char> = text.chars().collect();
+            for &[s, e] in &m.utf16 {
+                let word: String = chars[s..e].iter().collect();
+                assert!(["trade", "sanctions"].contains(&word.to_lowercase().as_str()));
+            }
+            assert_eq!(m.utf16.len(), 5);
+            let whole = marked(&text, "done", 0);
+            assert!(
+                whole
+                    .html
+                    .ends_with("&lt;<mark>done</mark>&gt; &amp; &quot;quoted&quot;"),
+                "{}",
+                whole.html
+            );
+        }
     }
 
     #[test]
