@@ -6,13 +6,14 @@
 //! scorer finds where a paragraph's positions start by summing the term frequencies of the
 //! paragraphs before it in its block of 128, once per paragraph (a sixth of a phrase's
 //! instructions at a million paragraphs). Here each term's blocks are read in order, so the
-//! position offset of a block is the running sum of the blocks before it (from the skip list when
-//! none of the block's positions were read) and the offsets within a block are summed once; positions are read from the segment's positions file by
-//! `Positions`, summed straight out of the decoded block. A term sought past whole blocks
-//! passes them unread through its skip list, which folio reads itself (`Skips`: tantivy's
-//! reader of it is private) for the blocks' frequency sums. Matches, phrase counts and scores
-//! are tantivy's (BM25 of the phrase as one term, its frequency the number of places it
-//! occurs). Phrases with slop stay tantivy's.
+//! position offset of a block is the running sum of the blocks before it (from the skip list
+//! when none of the block's positions were read) and the offsets within a block are summed
+//! once; positions are read from the segment's positions file by `Positions`, summed straight
+//! out of the decoded block. A term sought past whole blocks passes them unread through its
+//! skip list, which folio reads itself (`Skips`: tantivy's reader of it is private) for the
+//! blocks' frequency sums. Matches, phrase counts and scores are tantivy's (BM25 of the phrase
+//! as one term, its frequency the number of places it occurs). Phrases with slop stay
+//! tantivy's.
 
 use bitpacking::{BitPacker, BitPacker4x};
 use tantivy::directory::{CompositeFile, OwnedBytes};
