@@ -6,13 +6,14 @@
 //! column is a pair of reference-counted handles, so a search clones it instead.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
 use crate::bitmaps::next_bit;
+use crate::phrase::PhraseFiles;
 use crate::schema::names;
 
 /// One segment's opened columns.
@@ -25,6 +26,8 @@ pub struct SegmentColumns {
     pub doc_key: Column<u64>,
     /// Where each document's paragraphs start.
     pub starts: DocStarts,
+    /// The files phrases read, opened at the segment's first phrase.
+    phrase_files: OnceLock<PhraseFiles>,
 }
 
 impl SegmentColumns {
@@ -39,7 +42,19 @@ impl SegmentColumns {
             order: ff.u64(names::ORDER)?,
             starts: DocStarts::from_keys(&doc_key, reader.max_doc()),
             doc_key,
+            phrase_files: OnceLock::new(),
         })
+    }
+
+    /// The segment's files for phrases, opened the first time a phrase asks (`reader` is the
+    /// segment's).
+    pub fn phrase_files(&self, reader: &SegmentReader) -> tantivy::Result<&PhraseFiles> {
+        if let Some(files) = self.phrase_files.get() {
+            return Ok(files);
+        }
+        // Two searches may open them at once; the first one set is kept.
+        let _ = self.phrase_files.set(PhraseFiles::open(reader)?);
+        Ok(self.phrase_files.get().expect("set just now"))
     }
 }
 
@@ -154,9 +169,14 @@ impl FastColumns {
 
     /// The columns of a segment: those kept for it, or opened now (a segment the index did
     /// not have when it was opened).
+    /// The columns kept for a segment, if the index keeps them.
+    pub fn kept(&self, reader: &SegmentReader) -> Option<Arc<SegmentColumns>> {
+        self.segments.get(&reader.segment_id()).cloned()
+    }
+
     pub fn segment(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentColumns>> {
-        match self.segments.get(&reader.segment_id()) {
-            Some(c) => Ok(c.clone()),
+        match self.kept(reader) {
+            Some(c) => Ok(c),
             None => Ok(Arc::new(SegmentColumns::open(reader)?)),
         }
     }

@@ -15,6 +15,8 @@
 //! as one term, its frequency the number of places it occurs). Phrases with slop stay
 //! tantivy's.
 
+use std::sync::Arc;
+
 use bitpacking::{BitPacker, BitPacker4x};
 use tantivy::directory::{CompositeFile, OwnedBytes};
 use tantivy::fieldnorm::FieldNormReader;
@@ -24,12 +26,16 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
+use crate::columns::FastColumns;
+
 /// Words at given offsets from the phrase's start, next to each other in that order.
 #[derive(Clone, Debug)]
 pub struct ExactPhraseQuery {
     field: Field,
     /// Sorted by offset; at least two.
     terms: Vec<(usize, Term)>,
+    /// The index's kept columns, which hold each segment's positions and postings files opened.
+    columns: Option<Arc<FastColumns>>,
 }
 
 impl ExactPhraseQuery {
@@ -42,7 +48,19 @@ impl ExactPhraseQuery {
             terms.iter().all(|(_, t)| t.field() == field),
             "a phrase's terms are of one field"
         );
-        ExactPhraseQuery { field, terms }
+        ExactPhraseQuery {
+            field,
+            terms,
+            columns: None,
+        }
+    }
+
+    /// The same phrase, its scorers taking each segment's files from `columns`, where they are
+    /// opened once (else each scorer opens them: a tenth of a phrase scorer's creation, which a
+    /// search repeats for each pass and each segment).
+    pub fn with_columns(mut self, columns: Arc<FastColumns>) -> ExactPhraseQuery {
+        self.columns = Some(columns);
+        self
     }
 
     /// The phrase of consecutive `terms`.
@@ -76,6 +94,7 @@ impl Query for ExactPhraseQuery {
             field: self.field,
             terms: self.terms.clone(),
             bm25,
+            columns: self.columns.clone(),
         }))
     }
 
@@ -90,6 +109,7 @@ struct ExactPhraseWeight {
     field: Field,
     terms: Vec<(usize, Term)>,
     bm25: Option<Bm25Weight>,
+    columns: Option<Arc<FastColumns>>,
 }
 
 impl ExactPhraseWeight {
@@ -107,19 +127,29 @@ impl ExactPhraseWeight {
                 None => return Ok(None),
             }
         }
-        let positions_file = CompositeFile::open(&reader.open_read(SegmentComponent::Positions)?)?
-            .open_read(self.field)
-            .ok_or_else(|| {
-                TantivyError::SchemaError(format!(
-                    "no positions for field {:?} in segment {}",
-                    self.field,
-                    reader.segment_id().short_uuid_string()
-                ))
-            })?;
+        let (kept, opened);
+        let files = match self.columns.as_ref().and_then(|c| c.kept(reader)) {
+            Some(columns) => {
+                kept = columns;
+                kept.phrase_files(reader)?
+            }
+            None => {
+                opened = PhraseFiles::open(reader)?;
+                &opened
+            }
+        };
+        let positions_file = files.positions.open_read(self.field).ok_or_else(|| {
+            TantivyError::SchemaError(format!(
+                "no positions for field {:?} in segment {}",
+                self.field,
+                reader.segment_id().short_uuid_string()
+            ))
+        })?;
         // Skip lists are written only for terms of a block or more.
         let postings_file = match infos.iter().any(|i| i.doc_freq >= SKIP_BLOCK) {
             // The field's postings start after its number of tokens (a u64).
-            true => CompositeFile::open(&reader.open_read(SegmentComponent::Postings)?)?
+            true => files
+                .postings
                 .open_read(self.field)
                 .map(|file| file.slice_from(8)),
             false => None,
@@ -189,6 +219,23 @@ impl Weight for ExactPhraseWeight {
             e.add_detail(bm25.explain(scorer.fieldnorms.fieldnorm_id(doc), scorer.count));
         }
         Ok(e)
+    }
+}
+
+/// A segment's positions and postings files with their tables of fields read, from which
+/// phrases read their terms' positions and skip lists.
+#[derive(Clone)]
+pub struct PhraseFiles {
+    positions: CompositeFile,
+    postings: CompositeFile,
+}
+
+impl PhraseFiles {
+    pub fn open(reader: &SegmentReader) -> tantivy::Result<PhraseFiles> {
+        Ok(PhraseFiles {
+            positions: CompositeFile::open(&reader.open_read(SegmentComponent::Positions)?)?,
+            postings: CompositeFile::open(&reader.open_read(SegmentComponent::Postings)?)?,
+        })
     }
 }
 

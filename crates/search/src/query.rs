@@ -492,24 +492,30 @@ impl Compiler<'_> {
                 prefix: false,
             } => {
                 let Some(mut grams) = self.grams(field, terms) else {
-                    return Box::new(ExactPhraseQuery::consecutive(
-                        terms
-                            .iter()
-                            .map(|t| Term::from_field_text(field, t))
-                            .collect(),
-                    ));
+                    return Box::new(
+                        ExactPhraseQuery::consecutive(
+                            terms
+                                .iter()
+                                .map(|t| Term::from_field_text(field, t))
+                                .collect(),
+                        )
+                        .with_columns(self.columns.clone()),
+                    );
                 };
                 match grams.len() {
                     1 => Box::new(TermQuery::new(
                         Term::from_field_text(field, &grams.pop().expect("one gram").1),
                         IndexRecordOption::WithFreqs,
                     )),
-                    _ => Box::new(ExactPhraseQuery::new(
-                        grams
-                            .iter()
-                            .map(|(at, t)| (*at, Term::from_field_text(field, t)))
-                            .collect(),
-                    )),
+                    _ => Box::new(
+                        ExactPhraseQuery::new(
+                            grams
+                                .iter()
+                                .map(|(at, t)| (*at, Term::from_field_text(field, t)))
+                                .collect(),
+                        )
+                        .with_columns(self.columns.clone()),
+                    ),
                 }
             }
             Unit::Terms {
