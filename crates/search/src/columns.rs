@@ -167,13 +167,13 @@ impl FastColumns {
         self.documents
     }
 
-    /// The columns of a segment: those kept for it, or opened now (a segment the index did
-    /// not have when it was opened).
     /// The columns kept for a segment, if the index keeps them.
     pub fn kept(&self, reader: &SegmentReader) -> Option<Arc<SegmentColumns>> {
         self.segments.get(&reader.segment_id()).cloned()
     }
 
+    /// The columns of a segment: those kept for it, or opened now (a segment the index did
+    /// not have when it was opened).
     pub fn segment(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentColumns>> {
         match self.kept(reader) {
             Some(c) => Ok(c),

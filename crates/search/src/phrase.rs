@@ -56,8 +56,8 @@ impl ExactPhraseQuery {
     }
 
     /// The same phrase, its scorers taking each segment's files from `columns`, where they are
-    /// opened once (else each scorer opens them: a tenth of a phrase scorer's creation, which a
-    /// search repeats for each pass and each segment).
+    /// opened once (else each scorer opens them: more than half of making a phrase scorer,
+    /// which a search does for each pass and each segment).
     pub fn with_columns(mut self, columns: Arc<FastColumns>) -> ExactPhraseQuery {
         self.columns = Some(columns);
         self
