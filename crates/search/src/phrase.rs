@@ -231,6 +231,7 @@ pub struct PhraseFiles {
 }
 
 impl PhraseFiles {
+    /// Opens `reader`'s segment's files and reads their tables of fields.
     pub fn open(reader: &SegmentReader) -> tantivy::Result<PhraseFiles> {
         Ok(PhraseFiles {
             positions: CompositeFile::open(&reader.open_read(SegmentComponent::Positions)?)?,
@@ -416,6 +417,7 @@ impl TermCursor {
 
 /// Paragraphs in a block of postings; a term with fewer has no skip list.
 const SKIP_BLOCK: u32 = 128;
+/// The same as a length: a block's paragraphs, and the position starts a cursor keeps for them.
 const POSTINGS_BLOCK: usize = SKIP_BLOCK as usize;
 
 /// The bytes of one block's entry in a skip list.
@@ -482,8 +484,9 @@ impl Skips {
 const POSITIONS_BLOCK: usize = BitPacker4x::BLOCK_LEN;
 
 /// One term's positions, read forward from the segment's positions file (a paragraph read
-/// again starts over from the first block) as tantivy 0.27 writes it: the number of bitpacked blocks (a VInt), each block's bit width (a byte each), the
-/// blocks of 128 gaps, then the gaps after the last full block as VInts. tantivy's
+/// again starts over from the first block) as tantivy 0.27 writes it: the number of bitpacked
+/// blocks (a VInt), each block's bit width (a byte each), the blocks of 128 gaps, then the gaps
+/// after the last full block as VInts. tantivy's
 /// `PositionReader` copies a paragraph's positions out of the block it decoded and finds a
 /// block's bytes by summing the widths of the blocks since the one it last stood on; here the
 /// gaps are summed straight out of the decoded block, and where the next block starts is kept
