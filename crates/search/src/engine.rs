@@ -14,10 +14,12 @@ use tantivy::query::{
     Bm25StatisticsProvider, Bm25Weight, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query,
     RangeQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{
-    DocAddress, Executor, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize,
+    ValueDeserializer, ValueVisitor,
 };
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Executor, Index, IndexReader, ReloadPolicy, Searcher, Term};
 
 use crate::bitmaps::FacetBitmaps;
 use crate::collector::{
@@ -96,38 +98,88 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// A stored paragraph, read back.
+/// A stored paragraph, read back as the store holds its values: a hit takes its strings out
+/// rather than copying them, and no document is built in between (tantivy's document copies
+/// each string it reads into its own buffer). A search reads ten of these.
+#[derive(Clone)]
 struct Stored {
-    doc: TantivyDocument,
+    values: Vec<(Field, StoredValue)>,
+}
+
+/// folio stores text and unsigned numbers only ([`crate::schema`]).
+#[derive(Clone)]
+enum StoredValue {
+    Str(String),
+    U64(u64),
+}
+
+impl DocumentDeserialize for Stored {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(
+        mut fields: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        let mut values = Vec::with_capacity(fields.size_hint());
+        while let Some(value) = fields.next_field::<StoredValue>()? {
+            values.push(value);
+        }
+        Ok(Stored { values })
+    }
+}
+
+impl ValueDeserialize for StoredValue {
+    fn deserialize<'de, D: ValueDeserializer<'de>>(
+        value: D,
+    ) -> std::result::Result<Self, DeserializeError> {
+        struct Visitor;
+        impl ValueVisitor for Visitor {
+            type Value = StoredValue;
+            fn visit_string(
+                &self,
+                s: String,
+            ) -> std::result::Result<StoredValue, DeserializeError> {
+                Ok(StoredValue::Str(s))
+            }
+            fn visit_u64(&self, n: u64) -> std::result::Result<StoredValue, DeserializeError> {
+                Ok(StoredValue::U64(n))
+            }
+        }
+        value.deserialize_any(Visitor)
+    }
 }
 
 impl Stored {
-    fn str(&self, field: tantivy::schema::Field) -> Option<&str> {
-        self.doc.get_first(field).and_then(|v| v.as_str())
+    /// The field's texts, in the order stored.
+    fn texts(&mut self, field: Field) -> impl Iterator<Item = &mut String> {
+        self.values.iter_mut().filter_map(move |(f, v)| match v {
+            StoredValue::Str(s) if *f == field => Some(s),
+            _ => None,
+        })
     }
 
-    fn string(&self, field: tantivy::schema::Field) -> String {
-        self.str(field).unwrap_or_default().to_string()
+    /// The field's first text, taken out (empty when it has none).
+    fn string(&mut self, field: Field) -> String {
+        self.texts(field)
+            .next()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
-    fn opt(&self, field: tantivy::schema::Field) -> Option<String> {
-        self.str(field)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
+    /// The field's first text, taken out, unless it has none or it is empty.
+    fn opt(&mut self, field: Field) -> Option<String> {
+        Some(self.string(field)).filter(|s| !s.is_empty())
     }
 
-    fn all(&self, field: tantivy::schema::Field) -> Vec<String> {
-        self.doc
-            .get_all(field)
-            .filter_map(|v| v.as_str())
-            .map(str::to_string)
-            .collect()
+    /// All the field's texts, taken out.
+    fn all(&mut self, field: Field) -> Vec<String> {
+        self.texts(field).map(std::mem::take).collect()
     }
 
-    fn u64(&self, field: tantivy::schema::Field) -> u64 {
-        self.doc
-            .get_first(field)
-            .and_then(|v| v.as_u64())
+    fn u64(&self, field: Field) -> u64 {
+        self.values
+            .iter()
+            .find_map(|(f, v)| match v {
+                StoredValue::U64(n) if *f == field => Some(*n),
+                _ => None,
+            })
             .unwrap_or_default()
     }
 }
@@ -422,7 +474,7 @@ impl Engine {
         };
         let mut hits = Vec::with_capacity(limit);
         for c in found.top.iter().skip(req.offset) {
-            let stored = self.stored(&searcher, c.address)?;
+            let mut stored = self.stored(&searcher, c.address)?;
             let text = stored.string(self.fields.text);
             let title = stored.string(self.fields.title);
             let section = stored.opt(self.fields.section);
@@ -557,9 +609,8 @@ impl Engine {
         let idf = |c: &Concept| self.idf(searcher, &stats, c);
         // Bounds ask for the same words on the same fields several times (each concept, each
         // of its fields, the proximity pairs); a BM25 weight fills a table of 256 norms.
-        let bounds: RefCell<HashMap<(tantivy::schema::Field, Vec<String>), f32>> =
-            RefCell::default();
-        let max_score = |field: tantivy::schema::Field, words: &[String]| {
+        let bounds: RefCell<HashMap<(Field, Vec<String>), f32>> = RefCell::default();
+        let max_score = |field: Field, words: &[String]| {
             let key = (field, words.to_vec());
             if let Some(bound) = bounds.borrow().get(&key) {
                 return *bound;
@@ -699,7 +750,7 @@ impl Engine {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
-    fn term_query(&self, field: tantivy::schema::Field, value: &str) -> TermQuery {
+    fn term_query(&self, field: Field, value: &str) -> TermQuery {
         TermQuery::new(
             Term::from_field_text(field, value),
             IndexRecordOption::Basic,
@@ -707,12 +758,10 @@ impl Engine {
     }
 
     fn stored(&self, searcher: &Searcher, address: DocAddress) -> Result<Stored> {
-        Ok(Stored {
-            doc: searcher.doc(address)?,
-        })
+        Ok(searcher.doc(address)?)
     }
 
-    fn paragraph_view(&self, s: &Stored) -> ParagraphView {
+    fn paragraph_view(&self, mut s: Stored) -> ParagraphView {
         ParagraphView {
             id: s.string(self.fields.id),
             doc_id: s.string(self.fields.doc_id),
@@ -725,7 +774,7 @@ impl Engine {
         }
     }
 
-    fn document_info(&self, s: &Stored) -> DocumentInfo {
+    fn document_info(&self, mut s: Stored) -> DocumentInfo {
         DocumentInfo {
             id: s.string(self.fields.doc_id),
             title: s.string(self.fields.title),
@@ -774,8 +823,11 @@ impl Engine {
             .first()
             .ok_or_else(|| SearchError::DocumentNotFound(doc_id.to_string()))?;
         Ok(DocumentView {
-            document: self.document_info(first),
-            paragraphs: paragraphs.iter().map(|p| self.paragraph_view(p)).collect(),
+            document: self.document_info(first.clone()),
+            paragraphs: paragraphs
+                .into_iter()
+                .map(|p| self.paragraph_view(p))
+                .collect(),
         })
     }
 
@@ -801,22 +853,18 @@ impl Engine {
                 )),
             ),
         ]);
-        let stored = self.paragraphs_where(&query)?;
-        let center = stored
+        let mut before = self.paragraphs_where(&query)?;
+        let center = before
             .iter()
             .position(|s| s.u64(self.fields.position) == position as u64)
             .ok_or_else(not_found)?;
+        let mut after = before.split_off(center);
+        let paragraph = after.remove(0);
         Ok(ParagraphContext {
-            paragraph: self.paragraph_view(&stored[center]),
-            document: self.document_info(&stored[center]),
-            before: stored[..center]
-                .iter()
-                .map(|s| self.paragraph_view(s))
-                .collect(),
-            after: stored[center + 1..]
-                .iter()
-                .map(|s| self.paragraph_view(s))
-                .collect(),
+            document: self.document_info(paragraph.clone()),
+            paragraph: self.paragraph_view(paragraph),
+            before: before.into_iter().map(|s| self.paragraph_view(s)).collect(),
+            after: after.into_iter().map(|s| self.paragraph_view(s)).collect(),
         })
     }
 

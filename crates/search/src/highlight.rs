@@ -100,14 +100,14 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
         // Something empty is looked for: analyze every word.
         None => analyzer.tokens(text),
     };
-    let mut word_term;
+    let mut word_term = String::new();
     while tokens.advance() {
         let t = tokens.token();
         let term: &str = match (tokens.raw_key(), &firsts) {
             (Some(_), Some(firsts)) => {
                 let word = &text[t.from..t.to];
                 if firsts.contains(&word.as_bytes()[0].to_ascii_lowercase()) {
-                    word_term = analyzer.term_of_word(word);
+                    analyzer.term_of_word_into(word, &mut word_term);
                     &word_term
                 } else {
                     ""

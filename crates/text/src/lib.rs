@@ -111,11 +111,20 @@ impl Analyzer {
     /// The term of one word, as [`Analyzer::tokens`] would give it (empty when the word gives no
     /// token).
     pub fn term_of_word(&self, word: &str) -> String {
+        let mut term = String::new();
+        self.term_of_word_into(word, &mut term);
+        term
+    }
+
+    /// [`Analyzer::term_of_word`] into `term` (replacing what it held): a caller analyzing
+    /// many words keeps one buffer instead of allocating a string for each.
+    pub fn term_of_word_into(&self, word: &str, term: &mut String) {
         let mut tokens = self.tokens(word);
-        if tokens.advance() {
-            std::mem::take(&mut tokens.token.term)
-        } else {
-            String::new()
+        tokens.token.term = std::mem::take(term);
+        let found = tokens.advance();
+        *term = std::mem::take(&mut tokens.token.term);
+        if !found {
+            term.clear();
         }
     }
 
