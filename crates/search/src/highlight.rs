@@ -8,9 +8,11 @@
 //! come from the request. Offsets are given in UTF-16 code units into the whole field, which is
 //! how browsers index strings.
 
+use std::borrow::Cow;
+
 use folio_text::Analyzer;
 
-use crate::query::MatchSpec;
+use crate::query::{MatchSpec, SpecLookup};
 
 /// How to mark and cut.
 #[derive(Clone, Debug)]
@@ -62,39 +64,21 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
     if spec.is_empty() || text.is_empty() {
         return Vec::new();
     }
-    // The words the phrases are made of (a handful: a linear search beats hashing).
-    let mut words: Vec<&str> = Vec::new();
-    for w in spec.phrases.iter().chain(&spec.phrase_prefixes).flatten() {
-        if !words.contains(&w.as_str()) {
-            words.push(w);
-        }
-    }
-    let prefix_ends: Vec<&str> = spec
-        .phrase_prefixes
-        .iter()
-        .take(64)
-        .map(|p| p.last().map_or("", String::as_str))
-        .collect();
-    let few_terms: Option<Vec<&str>> =
-        (spec.terms.len() <= 8).then(|| spec.terms.iter().map(String::as_str).collect());
-    let is_term = |term: &str| match &few_terms {
-        Some(few) => few.contains(&term),
+    let SpecLookup {
+        words,
+        prefix_ends,
+        few_terms,
+        firsts,
+    } = &spec.lookup;
+    let is_term = |term: &str| match few_terms {
+        Some(few) => few.iter().any(|t| t == term),
         None => spec.terms.contains(term),
     };
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     // A short plain word is only analyzed when its first letter starts something the query
     // looks for: a term keeps its word's first letter ([`Analyzer::word_keys`]), and most words
     // of a paragraph start otherwise.
-    let looked_for = || {
-        spec.terms
-            .iter()
-            .chain(&spec.prefixes)
-            .chain(spec.phrases.iter().chain(&spec.phrase_prefixes).flatten())
-    };
-    let firsts: Option<Vec<u8>> = looked_for()
-        .map(|t| t.as_bytes().first().copied())
-        .collect();
-    let mut seen: Vec<Seen> = Vec::new();
-    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut tokens = match firsts {
         Some(_) => analyzer.word_keys(text),
         // Something empty is looked for: analyze every word.
@@ -103,7 +87,7 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
     let mut word_term = String::new();
     while tokens.advance() {
         let t = tokens.token();
-        let term: &str = match (tokens.raw_key(), &firsts) {
+        let term: &str = match (tokens.raw_key(), firsts) {
             (Some(_), Some(firsts)) => {
                 let word = &text[t.from..t.to];
                 if firsts.contains(&word.as_bytes()[0].to_ascii_lowercase()) {
@@ -148,7 +132,7 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
     let word_id = |w: &String| -> u32 {
         words
             .iter()
-            .position(|x| *x == w)
+            .position(|x| x == w)
             .map_or(Seen::NO_WORD, |i| i as u32)
     };
     // Each phrase as word ids; a phrase prefix's last word as the bit of its ending (at most
@@ -181,15 +165,21 @@ pub fn match_spans(analyzer: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(us
             }
         }
     }
+    // Sorted, and overlapping spans merged in place.
     spans.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-    for (s, e) in spans {
-        match merged.last_mut() {
+    let mut kept = 0usize;
+    for i in 0..spans.len() {
+        let (s, e) = spans[i];
+        match kept.checked_sub(1).map(|last| &mut spans[last]) {
             Some(last) if s < last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
+            _ => {
+                spans[kept] = (s, e);
+                kept += 1;
+            }
         }
     }
-    merged
+    spans.truncate(kept);
+    spans
 }
 
 /// Marks `text` according to `spec`.
@@ -362,12 +352,18 @@ fn word_window(text: &str, spans: &[(usize, usize)], words: usize) -> (usize, us
 /// For each span, the number of its text lowercased among the spans' distinct texts (a window's
 /// matches are scored by how many distinct words they are); and how many distinct texts.
 fn span_keys(text: &str, spans: &[(usize, usize)]) -> (Vec<usize>, usize) {
-    let mut distinct: Vec<String> = Vec::new();
+    // An ASCII span is compared as it stands, ignoring case, and only other text is lowercased
+    // (into a copy): a lowercased span is compared with an ASCII one ignoring ASCII case, which
+    // is exact since lowercasing left nothing else to change.
+    let mut distinct: Vec<Cow<'_, str>> = Vec::new();
     let keys = spans
         .iter()
         .map(|&(a, b)| {
-            let word = text[a..b].to_lowercase();
-            match distinct.iter().position(|d| *d == word) {
+            let word = match &text[a..b] {
+                w if w.is_ascii() => Cow::Borrowed(w),
+                w => Cow::Owned(w.to_lowercase()),
+            };
+            match distinct.iter().position(|d| d.eq_ignore_ascii_case(&word)) {
                 Some(k) => k,
                 None => {
                     distinct.push(word);
@@ -581,6 +577,19 @@ mod tests {
         let none = analyze(&parse("zebra"), &a, &Synonyms::default());
         let spec = MatchSpec::new(&none, &[Target::Text]);
         assert_eq!(mark(&a, text, &spec, &opts).html, "one two three four…");
+    }
+
+    #[test]
+    fn span_keys_ignore_case_in_ascii_and_other_text() {
+        // The Kelvin sign lowercases to an ASCII k: compared with an ASCII span, it is the same.
+        let text = "Trade trade TRADE Økonomi økonomi \u{212A}ilo kilo";
+        let mut spans = Vec::new();
+        let mut at = 0;
+        for w in text.split(' ') {
+            spans.push((at, at + w.len()));
+            at += w.len() + 1;
+        }
+        assert_eq!(span_keys(text, &spans), (vec![0, 0, 0, 1, 1, 2, 2], 3));
     }
 
     #[test]

@@ -1217,6 +1217,23 @@ pub struct MatchSpec {
     pub prefixes: Vec<String>,
     pub phrase_prefixes: Vec<Vec<String>>,
     pub cjk_chars: Vec<String>,
+    /// What marking each field of each hit looks up, made once a search
+    /// ([`crate::highlight::match_spans`]).
+    pub(crate) lookup: SpecLookup,
+}
+
+/// A [`MatchSpec`]'s units arranged for marking: each hit's text, title and section is marked
+/// with the same ones, and arranging them per field was a tenth of a search's allocations.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SpecLookup {
+    /// The distinct words the phrases are made of (a handful: a linear search beats hashing).
+    pub words: Vec<String>,
+    /// The last word of each phrase prefix (at most 64: one bit each).
+    pub prefix_ends: Vec<String>,
+    /// The terms, when few enough that a linear search beats hashing.
+    pub few_terms: Option<Vec<String>>,
+    /// The first bytes of everything looked for (`None`: something empty is looked for).
+    pub firsts: Option<Vec<u8>>,
 }
 
 impl MatchSpec {
@@ -1257,6 +1274,7 @@ impl MatchSpec {
                 }
             }
         }
+        spec.lookup = SpecLookup::new(&spec);
         spec
     }
 
@@ -1266,6 +1284,33 @@ impl MatchSpec {
             && self.prefixes.is_empty()
             && self.phrase_prefixes.is_empty()
             && self.cjk_chars.is_empty()
+    }
+}
+
+impl SpecLookup {
+    fn new(spec: &MatchSpec) -> SpecLookup {
+        let mut words: Vec<String> = Vec::new();
+        for w in spec.phrases.iter().chain(&spec.phrase_prefixes).flatten() {
+            if !words.contains(w) {
+                words.push(w.clone());
+            }
+        }
+        let looked_for = spec
+            .terms
+            .iter()
+            .chain(&spec.prefixes)
+            .chain(spec.phrases.iter().chain(&spec.phrase_prefixes).flatten());
+        SpecLookup {
+            words,
+            prefix_ends: spec
+                .phrase_prefixes
+                .iter()
+                .take(64)
+                .map(|p| p.last().cloned().unwrap_or_default())
+                .collect(),
+            few_terms: (spec.terms.len() <= 8).then(|| spec.terms.iter().cloned().collect()),
+            firsts: looked_for.map(|t| t.as_bytes().first().copied()).collect(),
+        }
     }
 }
 
