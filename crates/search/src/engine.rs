@@ -632,6 +632,7 @@ impl Engine {
             idf: &idf,
             max_score: &max_score,
             columns: &self.columns,
+            bitmaps: &self.bitmaps,
         };
         let compiled = compiler.compile_parts(concepts, any);
         // Sorting by year or grouping by document needs every match's complete score; ranking by

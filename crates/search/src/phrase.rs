@@ -11,7 +11,9 @@
 //! once; positions are read from the segment's positions file by `Positions`, summed straight
 //! out of the decoded block. A term sought past whole blocks passes them unread through its
 //! skip list, which folio reads itself (`Skips`: tantivy's reader of it is private) for the
-//! blocks' frequency sums. Matches, phrase counts and scores are tantivy's (BM25 of the phrase
+//! blocks' frequency sums. The rarest term leads; a common term that the index keeps a bitmap of
+//! ([`crate::bitmaps`]) is asked by a bit whether it holds the leader's paragraph before it is
+//! sought there. Matches, phrase counts and scores are tantivy's (BM25 of the phrase
 //! as one term, its frequency the number of places it occurs). Phrases with slop stay
 //! tantivy's.
 
@@ -26,6 +28,7 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
+use crate::bitmaps::{FacetBitmaps, is_common};
 use crate::columns::FastColumns;
 
 /// Words at given offsets from the phrase's start, next to each other in that order.
@@ -36,6 +39,8 @@ pub struct ExactPhraseQuery {
     terms: Vec<(usize, Term)>,
     /// The index's kept columns, which hold each segment's positions and postings files opened.
     columns: Option<Arc<FastColumns>>,
+    /// The index's bitmaps, with those of its common terms.
+    bitmaps: Option<Arc<FacetBitmaps>>,
 }
 
 impl ExactPhraseQuery {
@@ -52,6 +57,7 @@ impl ExactPhraseQuery {
             field,
             terms,
             columns: None,
+            bitmaps: None,
         }
     }
 
@@ -60,6 +66,15 @@ impl ExactPhraseQuery {
     /// which a search does for each pass and each segment).
     pub fn with_columns(mut self, columns: Arc<FastColumns>) -> ExactPhraseQuery {
         self.columns = Some(columns);
+        self
+    }
+
+    /// The same phrase, its common terms (other than the rarest) asked first through their kept
+    /// bitmaps in `bitmaps` whether they hold a paragraph: about half of the paragraphs holding
+    /// the rarest term lack another, and a bit says so where seeking the other term and then the
+    /// rarest again cost a hundred instructions.
+    pub fn with_bitmaps(mut self, bitmaps: Arc<FacetBitmaps>) -> ExactPhraseQuery {
+        self.bitmaps = Some(bitmaps);
         self
     }
 
@@ -95,6 +110,7 @@ impl Query for ExactPhraseQuery {
             terms: self.terms.clone(),
             bm25,
             columns: self.columns.clone(),
+            bitmaps: self.bitmaps.clone(),
         }))
     }
 
@@ -110,6 +126,7 @@ struct ExactPhraseWeight {
     terms: Vec<(usize, Term)>,
     bm25: Option<Bm25Weight>,
     columns: Option<Arc<FastColumns>>,
+    bitmaps: Option<Arc<FacetBitmaps>>,
 }
 
 impl ExactPhraseWeight {
@@ -155,8 +172,19 @@ impl ExactPhraseWeight {
             false => None,
         };
         let last = self.terms.last().map_or(0, |(offset, _)| *offset);
+        let bitmaps = self
+            .bitmaps
+            .as_ref()
+            .and_then(|b| b.segment(reader.segment_id()));
+        // The rarest term leads (the first of the rarest, as the sort below keeps it): the
+        // others are asked whether they hold its paragraphs.
+        let leader = infos
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, info)| info.doc_freq)
+            .map_or(0, |(k, _)| k);
         let mut cursors = Vec::with_capacity(self.terms.len());
-        for ((offset, _), info) in self.terms.iter().zip(infos) {
+        for (k, ((offset, term), info)) in self.terms.iter().zip(infos).enumerate() {
             let postings =
                 inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
             let positions =
@@ -168,12 +196,18 @@ impl ExactPhraseWeight {
                 )?,
                 _ => Skips::default(),
             };
-            cursors.push(TermCursor::new(
-                postings,
-                positions,
-                skips,
-                (last - offset) as u32,
-            ));
+            // A bitmap is the term's postings as bits (deleted paragraphs included, as here).
+            let bits = match &bitmaps {
+                Some(b) if k != leader && is_common(info.doc_freq, reader.max_doc()) => b.term(
+                    term,
+                    &mut inverted
+                        .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?,
+                ),
+                _ => None,
+            };
+            let mut cursor = TermCursor::new(postings, positions, skips, (last - offset) as u32);
+            cursor.bits = bits;
+            cursors.push(cursor);
         }
         let fieldnorms = match &self.bm25 {
             Some(_) => reader.fieldnorms_readers().get_field(self.field)?,
@@ -263,6 +297,8 @@ struct TermCursor {
     /// has none): a target past it is sought through the skip list. Kept here as the block
     /// changes, so that a seek, most often within the block, compares once.
     skip_past: DocId,
+    /// The term's kept bitmap (a bit per paragraph holding it), when it is common.
+    bits: Option<Arc<[u64]>>,
 }
 
 impl TermCursor {
@@ -286,7 +322,16 @@ impl TermCursor {
             starts: [0; POSTINGS_BLOCK + 1],
             summed: false,
             skip_past,
+            bits: None,
         }
+    }
+
+    /// Whether the term may hold `doc`: false only when its bitmap says it does not.
+    fn may_hold(&self, doc: DocId) -> bool {
+        self.bits.as_ref().is_none_or(|bits| {
+            bits.get(doc as usize / 64)
+                .is_none_or(|&w| w >> (doc % 64) & 1 == 1)
+        })
     }
 
     /// Moves to the next block: its positions start after all of this one's.
@@ -674,6 +719,10 @@ impl ExactPhraseScorer {
         'candidates: loop {
             if candidate == TERMINATED {
                 return TERMINATED;
+            }
+            if !self.terms[1..].iter().all(|t| t.may_hold(candidate)) {
+                candidate = self.terms[0].advance();
+                continue;
             }
             for i in 1..self.terms.len() {
                 let doc = self.terms[i].seek(candidate);

@@ -41,6 +41,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
+use crate::bitmaps::FacetBitmaps;
 use crate::columns::FastColumns;
 use crate::documents::DocumentQuery;
 use crate::phrase::ExactPhraseQuery;
@@ -433,6 +434,8 @@ pub struct Compiler<'a> {
     pub max_score: &'a dyn Fn(Field, &[String]) -> f32,
     /// The index's kept columns, which know where each document's paragraphs start.
     pub columns: &'a Arc<FastColumns>,
+    /// The index's bitmaps, with those of its common terms (which phrases ask first).
+    pub bitmaps: &'a Arc<FacetBitmaps>,
 }
 
 /// Words between two query words that still count as "near" for the proximity boost.
@@ -452,6 +455,15 @@ pub fn any_clause_bonus(idf: f32) -> f32 {
 }
 
 impl Compiler<'_> {
+    /// A phrase reading what the index keeps (its files, its common terms' bitmaps).
+    fn phrase(&self, phrase: ExactPhraseQuery) -> Box<dyn Query> {
+        Box::new(
+            phrase
+                .with_columns(self.columns.clone())
+                .with_bitmaps(self.bitmaps.clone()),
+        )
+    }
+
     fn field(&self, target: Target) -> Field {
         match target {
             Target::Text => self.fields.text,
@@ -492,30 +504,24 @@ impl Compiler<'_> {
                 prefix: false,
             } => {
                 let Some(mut grams) = self.grams(field, terms) else {
-                    return Box::new(
-                        ExactPhraseQuery::consecutive(
-                            terms
-                                .iter()
-                                .map(|t| Term::from_field_text(field, t))
-                                .collect(),
-                        )
-                        .with_columns(self.columns.clone()),
-                    );
+                    return self.phrase(ExactPhraseQuery::consecutive(
+                        terms
+                            .iter()
+                            .map(|t| Term::from_field_text(field, t))
+                            .collect(),
+                    ));
                 };
                 match grams.len() {
                     1 => Box::new(TermQuery::new(
                         Term::from_field_text(field, &grams.pop().expect("one gram").1),
                         IndexRecordOption::WithFreqs,
                     )),
-                    _ => Box::new(
-                        ExactPhraseQuery::new(
-                            grams
-                                .iter()
-                                .map(|(at, t)| (*at, Term::from_field_text(field, t)))
-                                .collect(),
-                        )
-                        .with_columns(self.columns.clone()),
-                    ),
+                    _ => self.phrase(ExactPhraseQuery::new(
+                        grams
+                            .iter()
+                            .map(|(at, t)| (*at, Term::from_field_text(field, t)))
+                            .collect(),
+                    )),
                 }
             }
             Unit::Terms {
