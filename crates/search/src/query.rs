@@ -1215,21 +1215,24 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-/// What to mark in a field: the units of the positive concepts that search it.
+/// What to mark in a field: the units of the positive concepts that search it. Made by
+/// [`MatchSpec::new`] only (the fields are the crate's), so that its lookup always agrees with
+/// its units.
 #[derive(Clone, Debug, Default)]
 pub struct MatchSpec {
-    pub terms: HashSet<String>,
-    pub phrases: Vec<Vec<String>>,
-    pub prefixes: Vec<String>,
-    pub phrase_prefixes: Vec<Vec<String>>,
-    pub cjk_chars: Vec<String>,
+    pub(crate) terms: HashSet<String>,
+    pub(crate) phrases: Vec<Vec<String>>,
+    pub(crate) prefixes: Vec<String>,
+    pub(crate) phrase_prefixes: Vec<Vec<String>>,
+    pub(crate) cjk_chars: Vec<String>,
     /// What marking each field of each hit looks up, made once a search
     /// ([`crate::highlight::match_spans`]).
     pub(crate) lookup: SpecLookup,
 }
 
 /// A [`MatchSpec`]'s units arranged for marking: each hit's text, title and section is marked
-/// with the same ones, and arranging them per field was a tenth of a search's allocations.
+/// with the same ones, and arranging them per field was one in fifteen of a search's
+/// allocations.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SpecLookup {
     /// The distinct words the phrases are made of (a handful: a linear search beats hashing).
