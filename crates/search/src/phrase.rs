@@ -70,9 +70,9 @@ impl ExactPhraseQuery {
     }
 
     /// The same phrase, its common terms (other than the rarest) asked first through their kept
-    /// bitmaps in `bitmaps` whether they hold a paragraph: about half of the paragraphs holding
-    /// the rarest term lack another, and a bit says so where seeking the other term and then the
-    /// rarest again cost a hundred instructions.
+    /// bitmaps in `bitmaps` whether they hold a paragraph: on the benchmark's phrases two in
+    /// five of the paragraphs holding the rarest term lack a common one, and a bit says so where
+    /// seeking that term and then the rarest again cost about a hundred instructions.
     pub fn with_bitmaps(mut self, bitmaps: Arc<FacetBitmaps>) -> ExactPhraseQuery {
         self.bitmaps = Some(bitmaps);
         self
