@@ -324,6 +324,11 @@ impl Engine {
         self.bitmaps.bytes()
     }
 
+    /// The index's facet bitmaps, with those of its common terms made so far.
+    pub fn facet_bitmaps(&self) -> &Arc<FacetBitmaps> {
+        &self.bitmaps
+    }
+
     pub fn paragraphs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
@@ -695,7 +700,11 @@ impl Engine {
         let passes = compiled.prunable
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
-        let main = with_filters(compiled.main.box_clone());
+        // One scored pass over every match: its common words can be asked by their bitmaps.
+        let main = with_filters(match (&compiled.main_gated, passes) {
+            (Some(gated), false) => gated.box_clone(),
+            _ => compiled.main.box_clone(),
+        });
         let ranking = pruned_ranking(
             searcher,
             &stats,
@@ -970,8 +979,15 @@ fn pruned_ranking(
         let boosts = (count_range.is_some() || union || passes)
             .then(|| any_boost.weight(scoring))
             .transpose()?;
+        // The boosted pass seeks the main part paragraph by paragraph (tantivy's block-max WAND
+        // cannot take it, as the boosts are not words): its common words can be asked by their
+        // bitmaps (`main` already is so without `passes`; with them it has no filters).
+        let ranked_main = match (&compiled.main_gated, passes) {
+            (Some(gated), true) => gated.as_ref(),
+            _ => main,
+        };
         let ranked = BooleanQuery::new(vec![
-            (Occur::Must, main.box_clone()),
+            (Occur::Must, ranked_main.box_clone()),
             (Occur::Must, any_boost),
         ]);
         let mut members = Vec::with_capacity(compiled.boosts.len());

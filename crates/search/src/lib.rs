@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod filter;
+pub mod gated;
 pub mod highlight;
 pub mod model;
 pub mod phrase;

@@ -44,6 +44,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 use crate::bitmaps::FacetBitmaps;
 use crate::columns::FastColumns;
 use crate::documents::DocumentQuery;
+use crate::gated::GatedTermQuery;
 use crate::phrase::ExactPhraseQuery;
 use crate::schema::Fields;
 
@@ -641,6 +642,8 @@ impl Compiler<'_> {
         let mut required: Vec<&Concept> = Vec::new();
         let mut any_clauses: Vec<AnyClause> = Vec::new();
         let mut negated = false;
+        // The required words' clauses in `main`, by index (see `Compiled::main_gated`).
+        let mut gated: Vec<(usize, Term)> = Vec::new();
         for c in concepts {
             let Some(q) = self.concept_query(c, None) else {
                 continue;
@@ -682,6 +685,9 @@ impl Compiler<'_> {
                 extras.push((q, self.concept_bound(c, None)));
             } else {
                 all_words &= one_term.is_some();
+                if let Some(term) = &one_term {
+                    gated.push((main.len(), term.clone()));
+                }
                 words.extend(one_term);
                 required.push(c);
                 main.push((Occur::Must, q));
@@ -716,6 +722,14 @@ impl Compiler<'_> {
             },
             _ => None,
         };
+        let main_gated = (main.len() > 1 && !gated.is_empty()).then(|| {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                main.iter().map(|(o, q)| (*o, q.box_clone())).collect();
+            for (i, term) in gated {
+                clauses[i].1 = Box::new(GatedTermQuery::new(term, self.bitmaps.clone()));
+            }
+            Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>
+        });
         // A lone required clause is searched as itself: every level of boolean query is a
         // virtual call per matching paragraph.
         let main: Box<dyn Query> = match main.as_slice() {
@@ -725,6 +739,7 @@ impl Compiler<'_> {
         if positive.is_empty() {
             return Compiled {
                 main,
+                main_gated,
                 extras,
                 boosts,
                 prunable: false,
@@ -820,6 +835,7 @@ impl Compiler<'_> {
         };
         Compiled {
             main,
+            main_gated,
             extras,
             boosts,
             prunable: all_words,
@@ -838,6 +854,11 @@ impl Compiler<'_> {
 pub struct Compiled {
     /// Which paragraphs match; its score is the base of a hit's score.
     pub main: Box<dyn Query>,
+    /// `main` with its required words asking their kept bitmaps where they are
+    /// ([`GatedTermQuery`]): the same matches and scores, for a scored pass over every match
+    /// (tantivy's block-max WAND needs the words' own scorers). `None` when `main` is not an
+    /// intersection with a word.
+    pub main_gated: Option<Box<dyn Query>>,
     /// Clauses that only add to the score, each with the most it can add (stop words).
     pub extras: Vec<(Box<dyn Query>, f32)>,
     /// Like `extras`, but matching few paragraphs and able to add much (title, section,

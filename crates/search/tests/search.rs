@@ -1024,6 +1024,68 @@ fn any_of_finds_and_scores_what_a_union_of_should_clauses_does() {
     assert!(walked > 50 && sought > 20, "{walked} {sought}");
 }
 
+#[test]
+fn gated_words_find_and_score_what_term_queries_do() {
+    use folio_search::gated::GatedTermQuery;
+    use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::{DocSet, TERMINATED, Term};
+
+    let engine = bundled();
+    let text = engine.fields().text;
+    let term = |word: &str| Term::from_field_text(text, &engine.analyzer().terms(word)[0]);
+    let searcher = engine.index().reader().expect("reader").searcher();
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let kept = engine.facet_bitmap_bytes();
+    // A common word alone, with a rarer one, and two common ones (the bitmap leads).
+    let pairs: [&[&str]; 3] = [&["the"], &["the", "sanctions"], &["the", "economy", "of"]];
+    let (mut walked, mut sought) = (0, 0);
+    for words in pairs {
+        let query = |gated: bool| -> Box<dyn Query> {
+            let clauses = words
+                .iter()
+                .map(|w| -> (Occur, Box<dyn Query>) {
+                    let q: Box<dyn Query> = if gated {
+                        Box::new(GatedTermQuery::new(term(w), engine.facet_bitmaps().clone()))
+                    } else {
+                        Box::new(TermQuery::new(term(w), IndexRecordOption::WithFreqs))
+                    };
+                    (Occur::Must, q)
+                })
+                .collect();
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let (w1, w2) = (
+            query(false).weight(scoring).expect("weight"),
+            query(true).weight(scoring).expect("weight"),
+        );
+        for reader in searcher.segment_readers() {
+            let (mut a, mut b) = (
+                w1.scorer(reader, 1.0).expect("scorer"),
+                w2.scorer(reader, 1.0).expect("scorer"),
+            );
+            while a.doc() != TERMINATED {
+                assert_eq!(a.doc(), b.doc(), "{words:?}");
+                assert_eq!(a.score().to_bits(), b.score().to_bits(), "doc {}", a.doc());
+                walked += 1;
+                // Every other paragraph's score is not asked: the postings catch up later.
+                if walked % 2 == 0 {
+                    a.advance();
+                    b.advance();
+                } else {
+                    let next = a.doc() + 2;
+                    assert_eq!(a.seek(next), b.seek(next), "{words:?} seek {next}");
+                    sought += 1;
+                }
+            }
+            assert_eq!(b.doc(), TERMINATED);
+        }
+    }
+    assert!(walked > 80 && sought > 40, "{walked} {sought}");
+    // The common words' bitmaps were made for the gated scorers.
+    assert!(engine.facet_bitmap_bytes() > kept, "no bitmap made");
+}
+
 /// A document's paragraphs are written as one batch, so they sit side by side in one segment:
 /// what lets a field indexed once per document stand for all of its paragraphs.
 #[test]
