@@ -269,16 +269,44 @@ impl SegmentBitmaps {
         if !is_common(postings.doc_freq(), self.max_doc) {
             return None;
         }
-        let words = self.words();
-        {
-            let held = self.terms.lock().expect("term bitmaps");
-            if let Some(bits) = held.held.get(term) {
-                return Some(bits.clone());
-            }
-            if held.room < words {
-                return None;
-            }
+        match self.kept(term) {
+            Kept::Held(bits) => Some(bits),
+            Kept::Full => None,
+            Kept::Room => Some(self.make(term, postings)),
         }
+    }
+
+    /// As [`Self::term`] for a term of `doc_freq` paragraphs whose postings `open` reads,
+    /// called only when the bitmap is made (opening postings decodes their first block, which
+    /// a kept bitmap makes needless).
+    pub fn term_opening(
+        &self,
+        term: &Term,
+        doc_freq: u32,
+        open: impl FnOnce() -> std::io::Result<BlockSegmentPostings>,
+    ) -> std::io::Result<Option<Arc<[u64]>>> {
+        if !is_common(doc_freq, self.max_doc) {
+            return Ok(None);
+        }
+        Ok(match self.kept(term) {
+            Kept::Held(bits) => Some(bits),
+            Kept::Full => None,
+            Kept::Room => Some(self.make(term, &mut open()?)),
+        })
+    }
+
+    fn kept(&self, term: &Term) -> Kept {
+        let held = self.terms.lock().expect("term bitmaps");
+        match held.held.get(term) {
+            Some(bits) => Kept::Held(bits.clone()),
+            None if held.room < self.words() => Kept::Full,
+            None => Kept::Room,
+        }
+    }
+
+    /// Makes the bitmap of `term` from its `postings` and keeps it if there is still room.
+    fn make(&self, term: &Term, postings: &mut BlockSegmentPostings) -> Arc<[u64]> {
+        let words = self.words();
         // Made outside the lock: another search may make the same bitmap meanwhile, and the
         // first one kept serves both.
         let mut bits = vec![0u64; words];
@@ -286,13 +314,13 @@ impl SegmentBitmaps {
         let bits: Arc<[u64]> = bits.into();
         let mut held = self.terms.lock().expect("term bitmaps");
         if let Some(kept) = held.held.get(term) {
-            return Some(kept.clone());
+            return kept.clone();
         }
         if held.room >= words {
             held.room -= words;
             held.held.insert(term.clone(), bits.clone());
         }
-        Some(bits)
+        bits
     }
 
     /// Whether corpus order grows with the doc id in this segment.
@@ -583,6 +611,13 @@ impl Filters {
 
 fn saturate(year: u64) -> u32 {
     u32::try_from(year).unwrap_or(u32::MAX)
+}
+
+/// What a segment keeps of a term's bitmap: the bitmap, room to make it, or neither.
+enum Kept {
+    Held(Arc<[u64]>),
+    Room,
+    Full,
 }
 
 /// The first paragraph at or after `from` whose bit is set, or [`TERMINATED`].

@@ -17,7 +17,7 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, TermQuery, Weigh
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use crate::bitmaps::{FacetBitmaps, is_common, next_bit};
+use crate::bitmaps::{FacetBitmaps, next_bit};
 
 /// A word of the text, as [`TermQuery`] with frequencies, whose scorer reads the word's kept
 /// bitmap to move and its postings only to score.
@@ -70,12 +70,9 @@ impl GatedTermWeight {
         let Some(info) = inverted.get_term_info(&self.term)? else {
             return Ok(None);
         };
-        if !is_common(info.doc_freq, reader.max_doc()) {
-            return Ok(None);
-        }
-        let mut postings =
-            inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-        Ok(segment.term(&self.term, &mut postings))
+        Ok(segment.term_opening(&self.term, info.doc_freq, || {
+            inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)
+        })?)
     }
 }
 

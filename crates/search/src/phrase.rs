@@ -28,7 +28,7 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-use crate::bitmaps::{FacetBitmaps, is_common};
+use crate::bitmaps::FacetBitmaps;
 use crate::columns::FastColumns;
 
 /// Words at given offsets from the phrase's start, next to each other in that order.
@@ -198,11 +198,9 @@ impl ExactPhraseWeight {
             };
             // A bitmap is the term's postings as bits (deleted paragraphs included, as here).
             let bits = match &bitmaps {
-                Some(b) if k != leader && is_common(info.doc_freq, reader.max_doc()) => b.term(
-                    term,
-                    &mut inverted
-                        .read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?,
-                ),
+                Some(b) if k != leader => b.term_opening(term, info.doc_freq, || {
+                    inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)
+                })?,
                 _ => None,
             };
             let mut cursor = TermCursor::new(postings, positions, skips, (last - offset) as u32);
