@@ -856,8 +856,8 @@ pub struct Compiled {
     pub main: Box<dyn Query>,
     /// `main` with its required words asking their kept bitmaps where they are
     /// ([`GatedTermQuery`]): the same matches and scores, for a scored pass over every match
-    /// (tantivy's block-max WAND needs the words' own scorers). `None` when `main` is not an
-    /// intersection with a word.
+    /// (tantivy's block-max WAND needs the words' own scorers). `None` when `main` is a lone
+    /// clause or requires no word.
     pub main_gated: Option<Box<dyn Query>>,
     /// Clauses that only add to the score, each with the most it can add (stop words).
     pub extras: Vec<(Box<dyn Query>, f32)>,
