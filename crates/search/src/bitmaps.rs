@@ -295,6 +295,14 @@ impl SegmentBitmaps {
         })
     }
 
+    /// The bitmap of `term` if it is kept (without the term's postings or frequency).
+    pub fn held(&self, term: &Term) -> Option<Arc<[u64]>> {
+        match self.kept(term) {
+            Kept::Held(bits) => Some(bits),
+            Kept::Room | Kept::Full => None,
+        }
+    }
+
     fn kept(&self, term: &Term) -> Kept {
         let held = self.terms.lock().expect("term bitmaps");
         match held.held.get(term) {

@@ -66,6 +66,11 @@ impl GatedTermWeight {
         let Some(segment) = self.bitmaps.segment(reader.segment_id()) else {
             return Ok(None);
         };
+        // Once kept, the bitmap is found without looking the word up in the term dictionary
+        // (the word's own scorer has just done so).
+        if let Some(bits) = segment.held(&self.term) {
+            return Ok(Some(bits));
+        }
         let inverted = reader.inverted_index(self.term.field())?;
         let Some(info) = inverted.get_term_info(&self.term)? else {
             return Ok(None);
