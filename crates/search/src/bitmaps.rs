@@ -15,6 +15,7 @@
 //! compare pruned searches, which use this, with complete scoring, which does not).
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
@@ -266,14 +267,9 @@ impl SegmentBitmaps {
     /// without deletions): the one made before, or made now from `postings` when the term is
     /// common and there is room. None leaves `postings` as they were, for the caller to read.
     pub fn term(&self, term: &Term, postings: &mut BlockSegmentPostings) -> Option<Arc<[u64]>> {
-        if !is_common(postings.doc_freq(), self.max_doc) {
-            return None;
-        }
-        match self.kept(term) {
-            Kept::Held(bits) => Some(bits),
-            Kept::Full => None,
-            Kept::Room => Some(self.make(term, postings)),
-        }
+        let doc_freq = postings.doc_freq();
+        let Ok(bits) = self.lookup::<Infallible>(term, doc_freq, || Ok(postings));
+        bits
     }
 
     /// As [`Self::term`] for a term of `doc_freq` paragraphs whose postings `open` reads,
@@ -285,13 +281,25 @@ impl SegmentBitmaps {
         doc_freq: u32,
         open: impl FnOnce() -> std::io::Result<BlockSegmentPostings>,
     ) -> std::io::Result<Option<Arc<[u64]>>> {
+        let mut postings = None;
+        self.lookup(term, doc_freq, || Ok(postings.insert(open()?)))
+    }
+
+    /// The common term's bitmap, kept or made now from the postings `postings` gives (called
+    /// only then), or None for a rare term or when there is no room.
+    fn lookup<'p, E>(
+        &self,
+        term: &Term,
+        doc_freq: u32,
+        postings: impl FnOnce() -> Result<&'p mut BlockSegmentPostings, E>,
+    ) -> Result<Option<Arc<[u64]>>, E> {
         if !is_common(doc_freq, self.max_doc) {
             return Ok(None);
         }
         Ok(match self.kept(term) {
             Kept::Held(bits) => Some(bits),
             Kept::Full => None,
-            Kept::Room => Some(self.make(term, &mut open()?)),
+            Kept::Room => Some(self.make(term, postings()?)),
         })
     }
 
