@@ -700,16 +700,26 @@ impl Engine {
         let passes = compiled.prunable
             && filters_parts.is_empty()
             && (compiled.words.len() == 1 || expected >= n / 200.0);
-        // One scored pass over every match: its common words can be asked by their bitmaps.
-        let main = with_filters(match (&compiled.main_gated, passes) {
-            (Some(gated), false) => gated.box_clone(),
-            _ => compiled.main.box_clone(),
-        });
+        // A pass that seeks the main part paragraph by paragraph (the one scored pass over
+        // every match, or the boosted pass) can ask its common words by their bitmaps;
+        // block-max WAND and the counting pass need tantivy's own scorers.
+        let gated = with_filters(
+            compiled
+                .main_gated
+                .as_ref()
+                .unwrap_or(&compiled.main)
+                .box_clone(),
+        );
+        let main = if passes {
+            with_filters(compiled.main.box_clone())
+        } else {
+            gated.box_clone()
+        };
         let ranking = pruned_ranking(
             searcher,
             &stats,
             &compiled,
-            main.as_ref(),
+            gated.as_ref(),
             passes,
             any,
             filters_parts.is_empty(),
@@ -935,14 +945,15 @@ impl QueryHighlighter<'_> {
     }
 }
 
-/// The weights of a pruned ranking of `main` (the compiled main part with any filters): the
-/// boosts ranked in a pass of their own first (or scored on demand), stop words scored on
-/// demand, and with `passes` a counting pass of its own.
+/// The weights of a pruned ranking: the boosts ranked in a pass of their own first (or scored
+/// on demand), stop words scored on demand, and with `passes` a counting pass of its own.
+/// `gated` is the main part with any filters as the boosted pass seeks it, its common words
+/// asked by their bitmaps (`Compiled::main_gated`).
 fn pruned_ranking(
     searcher: &Searcher,
     stats: &SearchStats<'_>,
     compiled: &Compiled,
-    main: &dyn Query,
+    gated: &dyn Query,
     passes: bool,
     any: bool,
     unfiltered: bool,
@@ -980,14 +991,9 @@ fn pruned_ranking(
             .then(|| any_boost.weight(scoring))
             .transpose()?;
         // The boosted pass seeks the main part paragraph by paragraph (tantivy's block-max WAND
-        // cannot take it, as the boosts are not words): its common words can be asked by their
-        // bitmaps (`main` already is so without `passes`; with them it has no filters).
-        let ranked_main = match (&compiled.main_gated, passes) {
-            (Some(gated), true) => gated.as_ref(),
-            _ => main,
-        };
+        // cannot take it, as the boosts are not words).
         let ranked = BooleanQuery::new(vec![
-            (Occur::Must, ranked_main.box_clone()),
+            (Occur::Must, gated.box_clone()),
             (Occur::Must, any_boost),
         ]);
         let mut members = Vec::with_capacity(compiled.boosts.len());
@@ -1022,8 +1028,9 @@ fn pruned_ranking(
             parts,
         });
     }
+    // Only an unfiltered search has a counting pass: its main part is the compiled one.
     let count = if passes {
-        Some(main.weight(unscored)?)
+        Some(compiled.main.weight(unscored)?)
     } else {
         None
     };
