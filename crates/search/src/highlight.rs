@@ -458,6 +458,18 @@ mod tests {
         );
     }
 
+    /// A prefix finds the terms starting with its stem (`economi` of `economies*`, so
+    /// `economist` too) and marks the words it finds, no more (`economics`, whose term is
+    /// `econom`).
+    #[test]
+    fn prefixes_mark_what_their_stem_finds() {
+        let m = marked("An economist on economies and economics.", "economies*", 0);
+        assert_eq!(
+            m.html,
+            "An <mark>economist</mark> on <mark>economies</mark> and economics."
+        );
+    }
+
     /// The spans as the tokens collected with their terms give them: the plain reading of
     /// `match_spans`, which streams them.
     fn reference_spans(a: &Analyzer, text: &str, spec: &MatchSpec) -> Vec<(usize, usize)> {

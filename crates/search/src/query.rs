@@ -1209,8 +1209,9 @@ impl TermRange {
     }
 }
 
-/// The patterns a word's prefix search looks for: usually the stem is a prefix of the word
-/// (`economi` of `economies`), and then its pattern already matches every term the word's does.
+/// The patterns a word's prefix search looks for, among the index's terms and the terms of the
+/// text it highlights: usually the stem is a prefix of the word (`economi` of `economies`), and
+/// then its pattern already matches every term the word's does.
 fn prefix_patterns(word: &str) -> Vec<String> {
     let stem = folio_text::Analyzer::new().stem(word);
     if word.starts_with(stem.as_str()) {
@@ -1290,13 +1291,7 @@ impl MatchSpec {
                     Unit::Terms {
                         terms,
                         prefix: true,
-                    } if terms.len() == 1 => {
-                        let stem = folio_text::Analyzer::new().stem(&terms[0]);
-                        spec.prefixes.push(terms[0].clone());
-                        if stem != terms[0] {
-                            spec.prefixes.push(stem);
-                        }
-                    }
+                    } if terms.len() == 1 => spec.prefixes.extend(prefix_patterns(&terms[0])),
                     Unit::Terms {
                         terms,
                         prefix: true,
