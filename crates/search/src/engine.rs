@@ -462,9 +462,10 @@ impl Engine {
             MatchMode::All
         };
 
-        let text_spec = MatchSpec::new(&concepts, &[Target::Text]);
-        let title_spec = MatchSpec::new(&concepts, &[Target::Text, Target::Title]);
-        let section_spec = MatchSpec::new(&concepts, &[Target::Text, Target::Section]);
+        let text_spec = MatchSpec::new(&self.analyzer, &concepts, &[Target::Text]);
+        let title_spec = MatchSpec::new(&self.analyzer, &concepts, &[Target::Text, Target::Title]);
+        let section_spec =
+            MatchSpec::new(&self.analyzer, &concepts, &[Target::Text, Target::Section]);
         let opts = MarkOptions {
             pre: &req.highlight.pre_tag,
             post: &req.highlight.post_tag,
@@ -638,6 +639,7 @@ impl Engine {
             max_score: &max_score,
             columns: &self.columns,
             bitmaps: &self.bitmaps,
+            analyzer: &self.analyzer,
         };
         let compiled = compiler.compile_parts(concepts, any);
         // Sorting by year or grouping by document needs every match's complete score; ranking by
@@ -829,10 +831,10 @@ impl Engine {
         let concepts = analyze(&parse(q), &self.analyzer, &self.options.synonyms);
         QueryHighlighter {
             analyzer: &self.analyzer,
-            text: MatchSpec::new(&concepts, &[Target::Text]),
-            title: MatchSpec::new(&concepts, &[Target::Text, Target::Title]),
-            section: MatchSpec::new(&concepts, &[Target::Text, Target::Section]),
-            authors: MatchSpec::new(&concepts, &[Target::Text, Target::Author]),
+            text: MatchSpec::new(&self.analyzer, &concepts, &[Target::Text]),
+            title: MatchSpec::new(&self.analyzer, &concepts, &[Target::Text, Target::Title]),
+            section: MatchSpec::new(&self.analyzer, &concepts, &[Target::Text, Target::Section]),
+            authors: MatchSpec::new(&self.analyzer, &concepts, &[Target::Text, Target::Author]),
         }
     }
 

@@ -433,7 +433,7 @@ mod tests {
     fn marked(text: &str, q: &str, chars: usize) -> Marked {
         let a = Analyzer::new();
         let concepts = analyze(&parse(q), &a, &Synonyms::default());
-        let spec = MatchSpec::new(&concepts, &[Target::Text]);
+        let spec = MatchSpec::new(&a, &concepts, &[Target::Text]);
         mark(
             &a,
             text,
@@ -539,7 +539,7 @@ mod tests {
         let mut marked = 0;
         for q in queries {
             let concepts = analyze(&parse(q), &a, &Synonyms::default());
-            let spec = MatchSpec::new(&concepts, &[Target::Text]);
+            let spec = MatchSpec::new(&a, &concepts, &[Target::Text]);
             let expected = reference_spans(&a, text, &spec);
             assert_eq!(match_spans(&a, text, &spec), expected, "{q}");
             marked += expected.len();
@@ -571,7 +571,7 @@ mod tests {
     fn word_windows_crop_around_the_match() {
         let a = Analyzer::new();
         let concepts = analyze(&parse("sanctions"), &a, &Synonyms::default());
-        let spec = MatchSpec::new(&concepts, &[Target::Text]);
+        let spec = MatchSpec::new(&a, &concepts, &[Target::Text]);
         let text =
             "one two three four five six seven eight the sanctions regime nine ten eleven twelve";
         let opts = MarkOptions {
@@ -587,7 +587,7 @@ mod tests {
             "…the [sanctions] regime nine…"
         );
         let none = analyze(&parse("zebra"), &a, &Synonyms::default());
-        let spec = MatchSpec::new(&none, &[Target::Text]);
+        let spec = MatchSpec::new(&a, &none, &[Target::Text]);
         assert_eq!(mark(&a, text, &spec, &opts).html, "one two three four…");
     }
 

@@ -437,6 +437,8 @@ pub struct Compiler<'a> {
     pub columns: &'a Arc<FastColumns>,
     /// The index's bitmaps, with those of its common terms (which phrases ask first).
     pub bitmaps: &'a Arc<FacetBitmaps>,
+    /// The index's analyzer, which stems a prefix as it stemmed the words.
+    pub analyzer: &'a Analyzer,
 }
 
 /// Words between two query words that still count as "near" for the proximity boost.
@@ -531,10 +533,11 @@ impl Compiler<'_> {
             } => {
                 let last = terms.last().expect("non-empty");
                 if terms.len() == 1 {
-                    let mut alts: Vec<(Occur, Box<dyn Query>)> = prefix_patterns(last)
-                        .iter()
-                        .map(|p| (Occur::Should, prefix_query(field, p)))
-                        .collect();
+                    let mut alts: Vec<(Occur, Box<dyn Query>)> =
+                        prefix_patterns(self.analyzer, last)
+                            .iter()
+                            .map(|p| (Occur::Should, prefix_query(field, p)))
+                            .collect();
                     match alts.len() {
                         1 => alts.pop().expect("one").1,
                         _ => Box::new(BooleanQuery::new(alts)),
@@ -593,7 +596,7 @@ impl Compiler<'_> {
             Unit::Terms {
                 terms,
                 prefix: true,
-            } if terms.len() == 1 => prefix_patterns(&terms[0]).len() as f32,
+            } if terms.len() == 1 => prefix_patterns(self.analyzer, &terms[0]).len() as f32,
             Unit::CjkChar(_) => 1.0,
             Unit::Terms { .. } => f32::INFINITY,
         }
@@ -714,7 +717,8 @@ impl Compiler<'_> {
                             prefix: true,
                         },
                     ),
-                ] if terms.len() == 1 => match prefix_patterns(&terms[0]).as_slice() {
+                ] if terms.len() == 1 => match prefix_patterns(self.analyzer, &terms[0]).as_slice()
+                {
                     [p] => Some(TermRange::prefix(self.fields.text, p)),
                     _ => None,
                 },
@@ -1212,8 +1216,8 @@ impl TermRange {
 /// The patterns a word's prefix search looks for, among the index's terms and the terms of the
 /// text it highlights: usually the stem is a prefix of the word (`economi` of `economies`), and
 /// then its pattern already matches every term the word's does.
-fn prefix_patterns(word: &str) -> Vec<String> {
-    let stem = folio_text::Analyzer::new().stem(word);
+fn prefix_patterns(analyzer: &Analyzer, word: &str) -> Vec<String> {
+    let stem = analyzer.stem(word);
     if word.starts_with(stem.as_str()) {
         vec![stem]
     } else {
@@ -1268,8 +1272,9 @@ pub(crate) struct SpecLookup {
 }
 
 impl MatchSpec {
-    /// The match spec of `targets` (title highlighting also marks plain text terms).
-    pub fn new(concepts: &[Concept], targets: &[Target]) -> MatchSpec {
+    /// The match spec of `targets` (title highlighting also marks plain text terms), with the
+    /// index's `analyzer`, which stems prefixes as their search does.
+    pub fn new(analyzer: &Analyzer, concepts: &[Concept], targets: &[Target]) -> MatchSpec {
         let mut spec = MatchSpec::default();
         for c in concepts.iter().filter(|c| !c.negated) {
             for (target, unit) in &c.alts {
@@ -1291,7 +1296,9 @@ impl MatchSpec {
                     Unit::Terms {
                         terms,
                         prefix: true,
-                    } if terms.len() == 1 => spec.prefixes.extend(prefix_patterns(&terms[0])),
+                    } if terms.len() == 1 => {
+                        spec.prefixes.extend(prefix_patterns(analyzer, &terms[0]))
+                    }
                     Unit::Terms {
                         terms,
                         prefix: true,
