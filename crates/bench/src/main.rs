@@ -209,8 +209,7 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
             concurrency,
             secs,
         } => {
-            let queries: Vec<queries::Query> =
-                serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
+            let queries = read_queries(dir)?;
             let paths: Vec<String> = queries.iter().map(|q| q.http_path()).collect();
             let load = http::load(*addr, &paths, *concurrency, Duration::from_secs(*secs));
             println!(
@@ -230,6 +229,18 @@ fn internal(job: &Internal) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The query mix a kept run (`--keep`) wrote into `dir`.
+fn read_queries(dir: &Path) -> anyhow::Result<Vec<queries::Query>> {
+    let path = dir.join("queries.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {} (the folder of a run kept with --keep)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not a query mix", path.display()))
 }
 
 /// How `search-loop` runs (its flags).
@@ -255,8 +266,7 @@ fn search_loop(
         check,
         threads,
     } = *options;
-    let mut queries: Vec<queries::Query> =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("queries.json"))?)?;
+    let mut queries = read_queries(dir)?;
     if let Some(c) = class {
         // A kind of query, or else the queries whose request holds the text.
         if queries.iter().any(|q| q.class.name().starts_with(c)) {

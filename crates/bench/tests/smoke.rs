@@ -88,3 +88,35 @@ fn the_benchmark_runs_at_10k_paragraphs() {
         .collect();
     assert!(left.is_empty(), "temporary folders left: {left:?}");
 }
+
+/// The profiling subcommands read a run kept with `--keep`; pointed elsewhere, they say which
+/// file is missing and what should be there.
+#[test]
+fn a_profiling_run_without_a_kept_folder_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The error it printed, once it failed.
+    let failure = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_folio-bench"))
+            .args(["search-loop", "--dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!output.status.success(), "{stderr}");
+        stderr
+    };
+    let stderr = failure();
+    let file = dir.path().join("queries.json");
+    assert!(
+        stderr.contains(&format!("cannot read {}", file.display())) && stderr.contains("--keep"),
+        "{stderr}"
+    );
+
+    std::fs::write(&file, "[{\"class\": 1}]").unwrap();
+    let stderr = failure();
+    assert!(
+        stderr.contains(&format!("{} is not a query mix", file.display()))
+            && stderr.contains("line 1"),
+        "{stderr}"
+    );
+}
